@@ -1,0 +1,226 @@
+/**
+ * Turning a lease into system configuration, and back.
+ *
+ * A lease's link, address and routes go to the kernel in one `ip` process;
+ * its default route goes through the {@linkcode DefaultRouteCoordinator},
+ * which decides under a namespace-wide lock which interface owns it.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { CommandRunner } from "../process/command.ts";
+import {
+  addressDeleteArgv,
+  addressReplaceArgv,
+  linkUpArgv,
+} from "../ip/address.ts";
+import { type IpCommand, runIpBatch } from "../ip/batch.ts";
+import type { Route } from "../route/route.ts";
+import { routeArgv } from "../route/route.ts";
+import { routesForLease } from "../route/lease_routes.ts";
+import type { Lease } from "./lease.ts";
+import type { Clock } from "./state_machine.ts";
+
+const logger = getLogger(["ocidhcp", "configure"]);
+
+/** Applies and removes leases; the client's only way to touch the system. */
+export interface LeaseConfigurator {
+  /**
+   * Applies a new lease in full: link up and MTU, address with lifetimes,
+   * routes, then the default-route decision.
+   *
+   * @param lease The lease to apply.
+   * @param previous The lease applied before on this interface, if any;
+   * what it installed and the new one does not need is removed.
+   */
+  apply(lease: Lease, previous: Lease | undefined): Promise<void>;
+  /**
+   * Refreshes an unchanged lease after a renewal: the address lifetimes,
+   * and the default-route decision (which leaves an owned route untouched).
+   *
+   * @param lease The renewed lease.
+   */
+  refresh(lease: Lease): Promise<void>;
+  /**
+   * Removes everything the lease installed and hands the default route to
+   * the next candidate.
+   *
+   * @param lease The lease to remove.
+   */
+  remove(lease: Lease): Promise<void>;
+  /**
+   * Forgets the lease without touching the system: the address keeps its
+   * kernel lifetime so a restarted client can adopt it.
+   *
+   * @param lease The lease to leave in place.
+   */
+  abandon(lease: Lease): Promise<void>;
+}
+
+/** Decides which interface owns the default route; see the route module. */
+export interface DefaultRouteCoordinator {
+  /**
+   * Registers an interface's default route candidate and decides.
+   *
+   * @param interfaceName The interface.
+   * @param route Its default route, or undefined when its lease has none.
+   * @param options Whether the interface is opted out.
+   * @returns What was done.
+   */
+  offer(
+    interfaceName: string,
+    route: Route | undefined,
+    options?: { optedOut?: boolean },
+  ): Promise<"install" | "keep" | "skip">;
+  /**
+   * Withdraws an interface's candidacy, handing the route over if it owned
+   * it.
+   *
+   * @param interfaceName The interface.
+   */
+  withdraw(interfaceName: string): Promise<void>;
+}
+
+/** Options for {@linkcode IpConfigurator}. */
+export interface IpConfiguratorOptions {
+  /** Runs `ip`. */
+  runner: CommandRunner;
+  /** Decides the default route. */
+  coordinator: DefaultRouteCoordinator;
+  /** Interfaces that must never install a default route. */
+  noDefaultRoute?: ReadonlySet<string>;
+  /**
+   * The metric of every route a lease installs.
+   *
+   * @default {0}
+   */
+  metric?: number;
+  /** Monotonic milliseconds, matching the lease's `acquiredAt`. */
+  clock?: Clock;
+}
+
+// Deleting what is already gone is success: the kernel drops routes of a
+// downed link and addresses whose lifetime ran out on its own.
+const GONE_ROUTE = /No such process|Cannot find device/;
+const GONE_ADDRESS = /Cannot assign requested address|Cannot find device/;
+
+/** Applies leases with iproute2. */
+export class IpConfigurator implements LeaseConfigurator {
+  #options: IpConfiguratorOptions;
+  #clock: Clock;
+  #installed = new Map<string, Route[]>();
+
+  /**
+   * @param options The runner, the default-route coordinator and settings.
+   */
+  constructor(options: IpConfiguratorOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? { now: () => performance.now() };
+  }
+
+  /** {@inheritDoc LeaseConfigurator.apply} */
+  async apply(lease: Lease, previous: Lease | undefined): Promise<void> {
+    const device = lease.interface;
+    const { routes, defaultRoute } = this.#routesOf(lease);
+    const commands: IpCommand[] = [];
+    if (previous !== undefined && previous.address !== lease.address) {
+      commands.push({
+        argv: addressDeleteArgv({ ...previous, device }),
+        tolerate: GONE_ADDRESS,
+      });
+    }
+    commands.push({ argv: linkUpArgv(device, lease.interfaceMtu) });
+    commands.push({ argv: this.#addressArgv(lease) });
+    const wanted = new Set(routes.map(routeKey));
+    for (const stale of this.#installed.get(device) ?? []) {
+      if (!wanted.has(routeKey(stale))) {
+        commands.push({
+          argv: routeArgv("delete", stale),
+          tolerate: GONE_ROUTE,
+        });
+      }
+    }
+    for (const route of routes) {
+      commands.push({ argv: routeArgv("replace", route) });
+    }
+    await runIpBatch(this.#options.runner, commands);
+    this.#installed.set(device, routes);
+    await this.#offer(lease, defaultRoute);
+  }
+
+  /** {@inheritDoc LeaseConfigurator.refresh} */
+  async refresh(lease: Lease): Promise<void> {
+    await runIpBatch(this.#options.runner, [{
+      argv: this.#addressArgv(lease),
+    }]);
+    await this.#offer(lease, this.#routesOf(lease).defaultRoute);
+  }
+
+  /** {@inheritDoc LeaseConfigurator.remove} */
+  async remove(lease: Lease): Promise<void> {
+    const device = lease.interface;
+    // The default route goes first: it depends on the address and routes
+    // below, and the next candidate should take over without a gap.
+    await this.#options.coordinator.withdraw(device);
+    const commands: IpCommand[] = [];
+    for (const route of (this.#installed.get(device) ?? []).toReversed()) {
+      commands.push({ argv: routeArgv("delete", route), tolerate: GONE_ROUTE });
+    }
+    commands.push({
+      argv: addressDeleteArgv({ ...lease, device }),
+      tolerate: GONE_ADDRESS,
+    });
+    await runIpBatch(this.#options.runner, commands);
+    this.#installed.delete(device);
+  }
+
+  /** {@inheritDoc LeaseConfigurator.abandon} */
+  abandon(lease: Lease): Promise<void> {
+    this.#installed.delete(lease.interface);
+    return Promise.resolve();
+  }
+
+  #routesOf(lease: Lease): ReturnType<typeof routesForLease> {
+    return routesForLease({
+      device: lease.interface,
+      address: lease.address,
+      prefix: lease.prefix,
+      routers: lease.routers,
+      classlessStaticRoutes: lease.classlessStaticRoutes,
+      metric: this.#options.metric ?? 0,
+    });
+  }
+
+  #addressArgv(lease: Lease): string[] {
+    const elapsed = (this.#clock.now() - lease.acquiredAt) / 1000;
+    // At least one second: a zero lifetime would remove the address at once,
+    // before the state machine's own expiry runs.
+    const remaining = Math.max(1, lease.leaseTime - Math.max(0, elapsed));
+    return addressReplaceArgv({
+      device: lease.interface,
+      address: lease.address,
+      prefix: lease.prefix,
+      broadcast: lease.broadcastAddress,
+      validLifetime: remaining,
+    });
+  }
+
+  async #offer(lease: Lease, route: Route | undefined): Promise<void> {
+    const optedOut = this.#options.noDefaultRoute?.has(lease.interface) ??
+      false;
+    const decision = await this.#options.coordinator.offer(
+      lease.interface,
+      route,
+      { optedOut },
+    );
+    logger.debug("{interface}: default route decision: {decision}", {
+      interface: lease.interface,
+      decision,
+    });
+  }
+}
+
+function routeKey(route: Route): string {
+  return routeArgv("replace", route).join(" ");
+}

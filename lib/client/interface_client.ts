@@ -1,0 +1,489 @@
+/**
+ * The DHCP client of one interface: runs the pure state machine against
+ * real sockets, timers and iproute2.
+ *
+ * Everything that happens to the client (a datagram, a timer, a request from
+ * the user) becomes an event, and events are handled strictly one at a time:
+ * the state machine sees a single ordered stream, and the configuration on
+ * the interface is never changed by two handlers at once.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { decodeMessage, encodeMessage } from "../dhcp/message.ts";
+import { DecodeError } from "../dhcp/errors.ts";
+import { CLIENT_PORT, SERVER_PORT } from "../dhcp/constants.ts";
+import {
+  type ClientAction,
+  type ClientConfig,
+  type ClientEvent,
+  type ClientState,
+  ClientStateMachine,
+  type Clock,
+} from "./state_machine.ts";
+import { type Lease, sameConfiguration } from "./lease.ts";
+import type { DhcpSocket } from "../transport/datagram.ts";
+import { SocketClosedError } from "../transport/datagram.ts";
+import type { CommandRunner } from "../process/command.ts";
+import { parseHardwareAddress, showLink } from "../ip/link.ts";
+import { runIpBatch } from "../ip/batch.ts";
+import { linkUpArgv } from "../ip/address.ts";
+import { type LeaseConfigurator } from "./configurator.ts";
+
+const logger = getLogger(["ocidhcp", "client"]);
+
+/** Opens the sockets a client needs; swapped out in tests. */
+export interface SocketFactory {
+  /**
+   * Opens a raw socket on an interface that may have no address yet.
+   *
+   * @param interfaceName The interface.
+   * @returns The socket.
+   */
+  openPacket(interfaceName: string): DhcpSocket | Promise<DhcpSocket>;
+  /**
+   * Opens a UDP socket bound to a leased address, port 68.
+   *
+   * @param address The leased address.
+   * @returns The socket.
+   */
+  openUdp(address: string): DhcpSocket | Promise<DhcpSocket>;
+}
+
+/** Something that happened to a lease, for event streams and hooks. */
+export interface LeaseEvent {
+  /** What happened. */
+  type:
+    | "bound"
+    | "renewed"
+    | "rebound"
+    | "rebooted"
+    | "expired"
+    | "nak"
+    | "released"
+    | "link-down"
+    | "stopped";
+  /** The interface. */
+  interface: string;
+  /** The lease concerned. */
+  lease: Lease;
+}
+
+/** Options for {@linkcode InterfaceClient}. */
+export interface InterfaceClientOptions {
+  /** What the client sends: host name, client identifier and so on. */
+  config?: Omit<ClientConfig, "interface" | "hardwareAddress">;
+  /** Runs `ip`. */
+  runner: CommandRunner;
+  /** Applies and removes leases on the system. */
+  configurator: LeaseConfigurator;
+  /** Opens sockets. */
+  sockets: SocketFactory;
+  /** Monotonic milliseconds; `performance.now()` by default. */
+  clock?: Clock;
+  /** An address held before, asked for again with INIT-REBOOT. */
+  previousAddress?: string | undefined;
+  /** Called after each lease change has been applied. */
+  onEvent?: (event: LeaseEvent) => void;
+}
+
+const ACQUIRING: ReadonlySet<ClientState> = new Set<ClientState>([
+  "INIT",
+  "SELECTING",
+  "REQUESTING",
+  "INIT-REBOOT",
+  "REBOOTING",
+  "REBINDING",
+]);
+
+const UNICAST: ReadonlySet<ClientState> = new Set<ClientState>([
+  "RENEWING",
+  "REBINDING",
+]);
+
+// After a failed apply (an `ip` error), try again after this long, so that a
+// transient failure does not leave a lease half applied.
+const APPLY_RETRY_MS = 2_000;
+
+/**
+ * Runs DHCP on one interface until stopped.
+ *
+ * @example Acquire a lease on eth0
+ * ```ts ignore
+ * const client = new InterfaceClient("eth0", options);
+ * await client.start();
+ * const lease = await client.bound;
+ * ```
+ */
+export class InterfaceClient {
+  /** The interface name. */
+  readonly interface: string;
+  #options: InterfaceClientOptions;
+  #clock: Clock;
+  #machine: ClientStateMachine | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #applyTimer: ReturnType<typeof setTimeout> | undefined;
+  #packet: DhcpSocket | undefined;
+  #udp: { socket: DhcpSocket; address: string } | undefined;
+  #stopped = false;
+  #applied: Lease | undefined;
+  #boundResolvers: Array<(lease: Lease) => void> = [];
+
+  /**
+   * @param interfaceName The interface to run on.
+   * @param options Collaborators and settings.
+   */
+  constructor(interfaceName: string, options: InterfaceClientOptions) {
+    this.interface = interfaceName;
+    this.#options = options;
+    this.#clock = options.clock ?? { now: () => performance.now() };
+  }
+
+  /** The state machine's state, or "INIT" before start. */
+  get state(): ClientState {
+    return this.#machine?.state ?? "INIT";
+  }
+
+  /** The current lease, if bound (or renewing or rebinding). */
+  get lease(): Lease | undefined {
+    return this.#machine?.lease;
+  }
+
+  /** When the next timer fires, in the clock's milliseconds. */
+  get deadline(): number | undefined {
+    return this.#machine?.deadline;
+  }
+
+  /**
+   * Resolves with the next lease this client applies (or the current one).
+   *
+   * @returns The lease.
+   */
+  waitBound(): Promise<Lease> {
+    if (this.#applied !== undefined) return Promise.resolve(this.#applied);
+    return new Promise((resolve) => this.#boundResolvers.push(resolve));
+  }
+
+  /**
+   * Reads the interface's hardware address and starts acquiring: the first
+   * DISCOVER (or INIT-REBOOT REQUEST) goes out at once.
+   *
+   * @returns When the first message has been handed to the kernel.
+   * @throws {DeviceNotFoundError} If the interface does not exist.
+   */
+  async start(): Promise<void> {
+    const link = await showLink(this.#options.runner, this.interface);
+    if (!link.up) {
+      // A container's interfaces often start down; nothing can be sent on
+      // a down link (ENETDOWN), so bring it up as udhcpc and dhcpcd do.
+      await runIpBatch(this.#options.runner, [{
+        argv: linkUpArgv(this.interface),
+      }]);
+    }
+    this.#machine = new ClientStateMachine({
+      ...this.#options.config,
+      interface: this.interface,
+      hardwareAddress: parseHardwareAddress(link.hardwareAddress),
+    }, this.#clock);
+    const previousAddress = this.#options.previousAddress;
+    await this.#dispatch(
+      previousAddress === undefined
+        ? { type: "start" }
+        : { type: "start", previousAddress },
+    );
+  }
+
+  /**
+   * Renews now (BOUND), or restarts acquisition at once when waiting.
+   *
+   * @returns When the request has been handled.
+   */
+  renew(): Promise<void> {
+    return this.#dispatch({ type: "renew" });
+  }
+
+  /**
+   * Sends DHCPRELEASE and removes the configuration.
+   *
+   * @returns When the lease has been released and removed.
+   */
+  release(): Promise<void> {
+    return this.#dispatch({ type: "release" });
+  }
+
+  /**
+   * Stops the client, closing its sockets and timers.
+   *
+   * @param options `release: true` releases the lease first; otherwise the
+   * address stays (with its kernel lifetime) for the next start to adopt.
+   * @returns When everything is closed.
+   */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
+    if (this.#stopped) return;
+    if (options.release && this.#machine?.lease !== undefined) {
+      await this.release();
+    }
+    await this.#dispatch({ type: "stop" });
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#applyTimer);
+    await this.#queue;
+    await this.#closePacket();
+    await this.#closeUdp();
+  }
+
+  #dispatch(event: ClientEvent): Promise<void> {
+    const run = async () => {
+      const machine = this.#machine;
+      if (machine === undefined || this.#stopped) return;
+      const actions = machine.handle(event);
+      await this.#reconcileSockets();
+      for (const action of actions) await this.#perform(action);
+      this.#schedule();
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch((error) => {
+      logger.error("{interface}: {error}", {
+        interface: this.interface,
+        error: String(error instanceof Error ? error.message : error),
+      });
+    });
+    return this.#queue;
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const deadline = this.#machine?.deadline;
+    if (deadline === undefined || this.#stopped) return;
+    const delay = Math.max(0, deadline - this.#clock.now());
+    // setTimeout's limit is 2^31 - 1 ms (about 24.8 days); longer waits are
+    // split and re-checked, since the machine only acts once the deadline
+    // has passed.
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const due = this.#machine?.deadline;
+      if (due !== undefined && due <= this.#clock.now() + 1) {
+        void this.#dispatch({ type: "timeout" });
+      } else {
+        this.#schedule();
+      }
+    }, Math.min(delay, 0x7fffffff));
+  }
+
+  async #reconcileSockets(): Promise<void> {
+    const state = this.state;
+    if (ACQUIRING.has(state) && !this.#stopped) {
+      if (this.#packet === undefined) {
+        const socket = await this.#options.sockets.openPacket(this.interface);
+        this.#packet = socket;
+        this.#receiveLoop(socket);
+      }
+    } else {
+      // Once BOUND the raw socket is closed: it costs a poll slot and would
+      // see every DHCP reply on the link.
+      await this.#closePacket();
+    }
+    const address = this.#machine?.lease?.address;
+    if (UNICAST.has(state) && address !== undefined && !this.#stopped) {
+      if (this.#udp?.address !== address) {
+        await this.#closeUdp();
+        const socket = await this.#options.sockets.openUdp(address);
+        this.#udp = { socket, address };
+        this.#receiveLoop(socket);
+      }
+    } else {
+      await this.#closeUdp();
+    }
+  }
+
+  async #closePacket(): Promise<void> {
+    const socket = this.#packet;
+    this.#packet = undefined;
+    await socket?.close();
+  }
+
+  async #closeUdp(): Promise<void> {
+    const udp = this.#udp;
+    this.#udp = undefined;
+    await udp?.socket.close();
+  }
+
+  #receiveLoop(socket: DhcpSocket): void {
+    const loop = async () => {
+      while (true) {
+        let payload: Uint8Array;
+        try {
+          payload = (await socket.receive()).payload;
+        } catch (error) {
+          if (error instanceof SocketClosedError) return;
+          throw error;
+        }
+        try {
+          const message = decodeMessage(payload);
+          void this.#dispatch({ type: "receive", message });
+        } catch (error) {
+          if (!(error instanceof DecodeError)) throw error;
+          logger.debug("{interface}: dropped malformed message: {reason}", {
+            interface: this.interface,
+            reason: error.message,
+          });
+        }
+      }
+    };
+    loop().catch((error) => {
+      logger.error("{interface}: receiving failed: {error}", {
+        interface: this.interface,
+        error: String(error instanceof Error ? error.message : error),
+      });
+    });
+  }
+
+  async #perform(action: ClientAction): Promise<void> {
+    switch (action.type) {
+      case "log":
+        logger[action.level](action.message, action.properties);
+        return;
+      case "send":
+        return await this.#send(action);
+      case "bind":
+        return await this.#bind(action.lease, action.reason, action.previous);
+      case "deconfigure":
+        return await this.#deconfigure(action.lease, action.reason);
+    }
+  }
+
+  async #send(action: Extract<ClientAction, { type: "send" }>): Promise<void> {
+    const payload = encodeMessage(action.message);
+    try {
+      if (action.destination === "broadcast") {
+        const socket = this.#packet ??
+          await this.#options.sockets.openPacket(this.interface);
+        this.#packet ??= socket;
+        // In REBINDING the client owns its address and says so in the
+        // IPv4 header (RFC 2131 4.4.5); before that it has none.
+        const source = this.state === "REBINDING"
+          ? this.#machine?.lease?.address ?? "0.0.0.0"
+          : "0.0.0.0";
+        await socket.send(payload, {
+          source,
+          destination: "255.255.255.255",
+          destinationPort: SERVER_PORT,
+        });
+      } else {
+        await this.#sendUnicast(payload, action.destination.unicast);
+      }
+    } catch (error) {
+      // A lost datagram is what retransmission is for; the link may be down.
+      logger.warning("{interface}: sending failed: {error}", {
+        interface: this.interface,
+        error: String(error instanceof Error ? error.message : error),
+      });
+    }
+  }
+
+  async #sendUnicast(payload: Uint8Array, server: string): Promise<void> {
+    if (this.#udp !== undefined) {
+      await this.#udp.socket.send(payload, {
+        destination: server,
+        destinationPort: SERVER_PORT,
+      });
+      return;
+    }
+    // RELEASE goes out from BOUND, where no socket is kept open.
+    const address = this.#applied?.address ?? this.#machine?.lease?.address;
+    if (address === undefined) return;
+    const socket = await this.#options.sockets.openUdp(address);
+    try {
+      await socket.send(payload, {
+        destination: server,
+        destinationPort: SERVER_PORT,
+      });
+    } finally {
+      await socket.close();
+    }
+  }
+
+  async #bind(
+    lease: Lease,
+    reason: "bound" | "renew" | "rebind" | "reboot",
+    previous: Lease | undefined,
+  ): Promise<void> {
+    clearTimeout(this.#applyTimer);
+    const refreshOnly = (reason === "renew" || reason === "rebind") &&
+      previous !== undefined && sameConfiguration(previous, lease) &&
+      this.#applied !== undefined;
+    try {
+      if (refreshOnly) {
+        await this.#options.configurator.refresh(lease);
+      } else {
+        await this.#options.configurator.apply(lease, this.#applied);
+      }
+      this.#applied = lease;
+    } catch (error) {
+      logger.error(
+        "{interface}: applying the lease failed, retrying in {seconds} s: " +
+          "{error}",
+        {
+          interface: this.interface,
+          seconds: APPLY_RETRY_MS / 1000,
+          error: String(error instanceof Error ? error.message : error),
+        },
+      );
+      this.#applyTimer = setTimeout(() => {
+        void this.#queue.then(() => {
+          const current = this.#machine?.lease;
+          if (current === lease && !this.#stopped) {
+            return this.#bind(lease, "bound", previous);
+          }
+        });
+      }, APPLY_RETRY_MS);
+      return;
+    }
+    const type = ({
+      bound: "bound",
+      reboot: "rebooted",
+      renew: "renewed",
+      rebind: "rebound",
+    } as const)[reason];
+    this.#options.onEvent?.({ type, interface: this.interface, lease });
+    const resolvers = this.#boundResolvers;
+    this.#boundResolvers = [];
+    for (const resolve of resolvers) resolve(lease);
+  }
+
+  async #deconfigure(
+    lease: Lease,
+    reason: "expire" | "nak" | "release" | "link-down" | "stop",
+  ): Promise<void> {
+    clearTimeout(this.#applyTimer);
+    if (reason === "stop") {
+      // Left in place for the next start to adopt; the kernel lifetime
+      // removes the address if nobody does.
+      await this.#options.configurator.abandon(lease);
+    } else {
+      try {
+        await this.#options.configurator.remove(lease);
+      } catch (error) {
+        logger.error("{interface}: removing the lease failed: {error}", {
+          interface: this.interface,
+          error: String(error instanceof Error ? error.message : error),
+        });
+      }
+    }
+    this.#applied = undefined;
+    const type = ({
+      expire: "expired",
+      nak: "nak",
+      release: "released",
+      "link-down": "link-down",
+      stop: "stopped",
+    } as const)[reason];
+    this.#options.onEvent?.({ type, interface: this.interface, lease });
+  }
+}
+
+/** The UDP port a client listens on; re-exported for socket factories. */
+export { CLIENT_PORT };

@@ -1,0 +1,188 @@
+/**
+ * Several interfaces served by one process: one client each, one
+ * default-route arbiter shared by all.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { type CommandRunner, DenoCommandRunner } from "../process/command.ts";
+import { DefaultRouteArbiter } from "../route/arbiter.ts";
+import { ensureRuntimeDir, runtimeDir } from "../route/runtime_dir.ts";
+import type { ForeignPolicy } from "../route/default_route_policy.ts";
+import { PacketSocket } from "../transport/packet_socket.ts";
+import { UdpSocket } from "../transport/udp_socket.ts";
+import { IpConfigurator } from "./configurator.ts";
+import {
+  InterfaceClient,
+  type LeaseEvent,
+  type SocketFactory,
+} from "./interface_client.ts";
+import type { ClientConfig } from "./state_machine.ts";
+import type { Lease } from "./lease.ts";
+
+const logger = getLogger(["ocidhcp", "client"]);
+
+/** The default route changed hands. */
+export interface DefaultRouteEvent {
+  /** Always "default-route". */
+  type: "default-route";
+  /** The interface that owns it now, if any. */
+  owner: string | undefined;
+  /** The interface that owned it before, if any. */
+  previous: string | undefined;
+}
+
+/** Options for {@linkcode Supervisor.start}. */
+export interface SupervisorOptions {
+  /** The interfaces to run DHCP on. */
+  interfaces: readonly string[];
+  /** What the clients send: host name, client identifier and so on. */
+  config?: Omit<ClientConfig, "interface" | "hardwareAddress">;
+  /** Runs `ip`; the real one by default. */
+  runner?: CommandRunner;
+  /**
+   * Where the locks and default-route candidacies of this network
+   * namespace live.
+   *
+   * @default {"/run/ocidhcp/net-<namespace inode>"}
+   */
+  runtimeDir?: string;
+  /** Interfaces that must never install a default route. */
+  noDefaultRoute?: readonly string[];
+  /**
+   * What to do with a default route another program installed: "compete"
+   * treats its device like any candidate, "respect" never replaces it.
+   *
+   * @default {"compete"}
+   */
+  foreign?: ForeignPolicy;
+  /** Addresses held before, per interface, asked for with INIT-REBOOT. */
+  previousAddresses?: ReadonlyMap<string, string>;
+  /** Opens sockets; raw and UDP sockets by default. */
+  sockets?: SocketFactory;
+  /** Called for each lease change and default-route change. */
+  onEvent?: (event: LeaseEvent | DefaultRouteEvent) => void;
+}
+
+const realSockets: SocketFactory = {
+  openPacket: (name) => PacketSocket.open(name),
+  openUdp: (address) => UdpSocket.open(address),
+};
+
+/** Runs and stops the clients of several interfaces together. */
+export class Supervisor {
+  /** The clients, by interface name. */
+  readonly clients: ReadonlyMap<string, InterfaceClient>;
+  #arbiter: DefaultRouteArbiter;
+
+  private constructor(
+    clients: Map<string, InterfaceClient>,
+    arbiter: DefaultRouteArbiter,
+  ) {
+    this.clients = clients;
+    this.#arbiter = arbiter;
+  }
+
+  /**
+   * Claims the interfaces, then starts a client on each, all at once.
+   *
+   * @param options The interfaces and settings.
+   * @returns The running supervisor.
+   * @throws {InterfaceBusyError} If another process manages an interface.
+   * @throws {DeviceNotFoundError} If an interface does not exist.
+   */
+  static async start(options: SupervisorOptions): Promise<Supervisor> {
+    const runner = options.runner ?? new DenoCommandRunner();
+    const dir = options.runtimeDir ?? runtimeDir();
+    await ensureRuntimeDir(dir);
+    let arbiter: DefaultRouteArbiter | undefined;
+    const clients = new Map<string, InterfaceClient>();
+    try {
+      arbiter = await DefaultRouteArbiter.open({
+        runner,
+        runtimeDir: dir,
+        foreign: options.foreign ?? "compete",
+        onOwnerChange: (owner, previous) => {
+          options.onEvent?.({ type: "default-route", owner, previous });
+        },
+      });
+      // Claimed before anything is sent: a second client on the same
+      // interface fails here, naming the first, instead of fighting it.
+      for (const name of options.interfaces) await arbiter.claim(name);
+      const configurator = new IpConfigurator({
+        runner,
+        coordinator: arbiter,
+        noDefaultRoute: new Set(options.noDefaultRoute ?? []),
+      });
+      for (const name of options.interfaces) {
+        clients.set(
+          name,
+          new InterfaceClient(name, {
+            runner,
+            configurator,
+            sockets: options.sockets ?? realSockets,
+            previousAddress: options.previousAddresses?.get(name),
+            ...(options.config ? { config: options.config } : {}),
+            ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+          }),
+        );
+      }
+      await Promise.all([...clients.values()].map((client) => client.start()));
+    } catch (error) {
+      await Promise.allSettled([...clients.values()].map((c) => c.stop()));
+      await arbiter?.close();
+      throw error;
+    }
+    logger.debug("started on {interfaces}", {
+      interfaces: options.interfaces.join(", "),
+    });
+    return new Supervisor(clients, arbiter);
+  }
+
+  /**
+   * Resolves once every interface has applied a lease.
+   *
+   * @returns The leases, by interface.
+   */
+  async waitAllBound(): Promise<Map<string, Lease>> {
+    const entries = await Promise.all(
+      [...this.clients].map(async ([name, client]) =>
+        [name, await client.waitBound()] as const
+      ),
+    );
+    return new Map(entries);
+  }
+
+  /**
+   * Renews every lease now (or restarts acquisition where there is none).
+   *
+   * @returns When every client has handled the request.
+   */
+  async renew(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.renew()));
+  }
+
+  /**
+   * Releases every lease.
+   *
+   * @returns When every lease is released and removed.
+   */
+  async release(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.release()));
+  }
+
+  /**
+   * Stops every client, hands the default route over if this process owns
+   * it, and releases the interface claims.
+   *
+   * @param options `release: true` sends DHCPRELEASE for each lease first.
+   * @returns When everything is closed.
+   */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
+    await Promise.allSettled(
+      [...this.clients.values()].map((client) => client.stop(options)),
+    );
+    await this.#arbiter.close();
+  }
+}

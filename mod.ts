@@ -1,0 +1,96 @@
+/**
+ * ocidhcp: a DHCPv4 client for containers with several network interfaces.
+ *
+ * It acquires, applies, renews, rebinds and releases leases (RFC 2131,
+ * 2132, 3442) on raw sockets, installs addresses with kernel lifetimes, and
+ * keeps exactly one IPv4 default route in the main table: the one of the
+ * interface whose name sorts first in byte order among those whose lease
+ * offers one, decided under a lock shared by every ocidhcp process of the
+ * network namespace, and handed over when its owner loses its lease.
+ *
+ * @example Run DHCP on two interfaces until configured
+ * ```ts ignore
+ * import { Supervisor } from "./mod.ts";
+ *
+ * const supervisor = await Supervisor.start({ interfaces: ["eth0", "eth1"] });
+ * const leases = await supervisor.waitAllBound();
+ * for (const [name, lease] of leases) {
+ *   console.log(name, lease.address, lease.routers);
+ * }
+ * await supervisor.stop();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type DefaultRouteEvent,
+  Supervisor,
+  type SupervisorOptions,
+} from "./lib/client/supervisor.ts";
+export {
+  InterfaceClient,
+  type InterfaceClientOptions,
+  type LeaseEvent,
+  type SocketFactory,
+} from "./lib/client/interface_client.ts";
+export {
+  type DefaultRouteCoordinator,
+  IpConfigurator,
+  type IpConfiguratorOptions,
+  type LeaseConfigurator,
+} from "./lib/client/configurator.ts";
+export {
+  type ClientAction,
+  type ClientConfig,
+  type ClientEvent,
+  type ClientState,
+  ClientStateMachine,
+  type Clock,
+} from "./lib/client/state_machine.ts";
+export { type Lease, LeaseError, leaseFromAck } from "./lib/client/lease.ts";
+export {
+  createMessage,
+  decodeMessage,
+  type DhcpMessage,
+  encodeMessage,
+} from "./lib/dhcp/message.ts";
+export { DecodeError, OptionError } from "./lib/dhcp/errors.ts";
+export { DhcpOptions } from "./lib/dhcp/options.ts";
+export { MessageType, OptionCode } from "./lib/dhcp/constants.ts";
+export * as optionValues from "./lib/dhcp/option_values.ts";
+export {
+  type ClasslessRoute,
+  decodeClasslessRoutes,
+  encodeClasslessRoutes,
+} from "./lib/dhcp/classless_routes.ts";
+export {
+  decodeDomainSearch,
+  encodeDomainSearch,
+} from "./lib/dhcp/domain_search.ts";
+export {
+  type ArbiterOptions,
+  DefaultRouteArbiter,
+} from "./lib/route/arbiter.ts";
+export {
+  compareInterfaceNames,
+  decideDefaultRoute,
+  electOwner,
+} from "./lib/route/default_route_policy.ts";
+export { InterfaceBusyError } from "./lib/route/interface_claim.ts";
+export { IpRoute } from "./lib/route/ip_route.ts";
+export { routesForLease } from "./lib/route/lease_routes.ts";
+export {
+  isDefaultRoute,
+  parseRoutes,
+  type Route,
+  routeArgv,
+} from "./lib/route/route.ts";
+export { PacketSocket } from "./lib/transport/packet_socket.ts";
+export { UdpSocket } from "./lib/transport/udp_socket.ts";
+export {
+  CommandFailedError,
+  CommandNotFoundError,
+  type CommandRunner,
+  DenoCommandRunner,
+} from "./lib/process/command.ts";
