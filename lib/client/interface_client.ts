@@ -88,12 +88,17 @@ export interface InterfaceClientOptions {
   onEvent?: (event: LeaseEvent) => void;
 }
 
-const ACQUIRING: ReadonlySet<ClientState> = new Set<ClientState>([
+// States that need the raw socket. RENEWING is among them although its
+// REQUEST is unicast: a server answers a refusal with a broadcast DHCPNAK
+// (RFC 2131 4.3.2), which a UDP socket bound to the leased address never
+// sees.
+const RAW: ReadonlySet<ClientState> = new Set<ClientState>([
   "INIT",
   "SELECTING",
   "REQUESTING",
   "INIT-REBOOT",
   "REBOOTING",
+  "RENEWING",
   "REBINDING",
 ]);
 
@@ -275,7 +280,7 @@ export class InterfaceClient {
 
   async #reconcileSockets(): Promise<void> {
     const state = this.state;
-    if (ACQUIRING.has(state) && !this.#stopped) {
+    if (RAW.has(state) && !this.#stopped) {
       if (this.#packet === undefined) {
         const socket = await this.#options.sockets.openPacket(this.interface);
         this.#packet = socket;

@@ -1,0 +1,221 @@
+/**
+ * End-to-end lease lifecycle: the real `ocidhcp` command in a network
+ * namespace against each real DHCP server, observed through the kernel's
+ * addresses and routes and the server's own lease store.
+ */
+
+import assert from "node:assert/strict";
+import { Lab, type ServerKind } from "../../lib/lab/lab.ts";
+import { waitUntil } from "./_wait.ts";
+
+const SERVERS: readonly ServerKind[] = ["dnsmasq", "kea", "udhcpd", "npm-dhcp"];
+
+// dnsmasq will not lease for less than two minutes, so its timers are
+// shortened with options 58 and 59 instead of the lease time.
+function shortLease(
+  server: ServerKind,
+  seconds: { lease: number; t1: number; t2: number },
+): { leaseTime: number; renewalTime: number; rebindingTime: number } {
+  return {
+    leaseTime: server === "dnsmasq" ? 120 : seconds.lease,
+    renewalTime: seconds.t1,
+    rebindingTime: seconds.t2,
+  };
+}
+
+for (const server of SERVERS) {
+  Deno.test({
+    name: `ocidhcp leases and applies an address from ${server}`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({ server, leaseTime: 600 });
+      const client = lab.spawnClient(["eth0"]);
+      await client.waitFor(/installed the default route/, 15_000);
+      const [address] = await lab.addresses("eth0");
+      assert.ok(address, "eth0 has no address");
+      const link = lab.links[0]!;
+      assert.equal(address.prefix, 24);
+      assert.ok(
+        address.address.startsWith("198.18.0."),
+        `leased ${address.address}, outside the pool`,
+      );
+      // The kernel counts the lifetime down from the lease time.
+      assert.ok(
+        address.validLifetime !== undefined &&
+          address.validLifetime > 590 && address.validLifetime <= 600,
+        `valid lifetime ${address.validLifetime}, expected about 600`,
+      );
+      const defaults = (await lab.routes()).filter((route) =>
+        route.destination === "default"
+      );
+      assert.deepEqual(
+        defaults.map((route) => [route.device, route.gateway, route.protocol]),
+        [["eth0", link.router, "dhcp"]],
+      );
+      const leases = await lab.serverLeases(0);
+      assert.ok(
+        leases.some((lease) => lease.address === address.address),
+        `${server} does not record ${address.address}: ` +
+          JSON.stringify(leases),
+      );
+      const status = await client.stop();
+      assert.equal(status.code, 0, client.output());
+      // Stopping without --release leaves the address for the next start.
+      assert.equal((await lab.addresses("eth0"))[0]?.address, address.address);
+    },
+  });
+
+  Deno.test({
+    name: `ocidhcp renews at T1 and keeps its address with ${server}`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({
+        server,
+        ...shortLease(server, { lease: 8, t1: 2, t2: 6 }),
+      });
+      const client = lab.spawnClient(["eth0"]);
+      await client.waitFor(/installed the default route/, 15_000);
+      const first = (await lab.addresses("eth0"))[0]?.address;
+      // RENEWING is unicast from the leased address to the server.
+      await client.waitFor(/renewing \S+ with \S+/, 10_000);
+      await waitUntil(
+        () => (client.output().match(/leased \S+/g) ?? []).length >= 2,
+        10_000,
+        () => `no second lease after renewing:\n${client.output()}`,
+      );
+      assert.equal((await lab.addresses("eth0"))[0]?.address, first);
+      assert.doesNotMatch(client.output(), /rebinding|expired|File exists/);
+      await client.stop();
+    },
+  });
+
+  Deno.test({
+    name: `ocidhcp rebinds when ${server} misses the renewal`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({
+        server,
+        ...shortLease(server, { lease: 12, t1: 2, t2: 6 }),
+      });
+      const client = lab.spawnClient(["eth0"]);
+      await client.waitFor(/installed the default route/, 15_000);
+      const first = (await lab.addresses("eth0"))[0]?.address;
+      await lab.stopServer(0);
+      await client.waitFor(/renewing/, 10_000);
+      await lab.startServer(0);
+      await client.waitFor(/rebinding/, 10_000);
+      await waitUntil(
+        () => /rebinding[\s\S]*leased \S+/.test(client.output()),
+        10_000,
+        () => `no lease after rebinding:\n${client.output()}`,
+      );
+      assert.equal((await lab.addresses("eth0"))[0]?.address, first);
+      await client.stop();
+    },
+  });
+}
+
+for (const server of ["kea", "npm-dhcp"] as const) {
+  Deno.test({
+    name: `ocidhcp removes the address and routes when a ${server} lease ` +
+      `expires`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({ server, leaseTime: 6 });
+      const client = lab.spawnClient(["eth0"]);
+      await client.waitFor(/installed the default route/, 15_000);
+      await lab.stopServer(0);
+      await client.waitFor(/expired/, 15_000);
+      await waitUntil(
+        async () => (await lab.addresses("eth0")).length === 0,
+        2_000,
+        () => `address still present after expiry:\n${client.output()}`,
+      );
+      const routes = await lab.routes();
+      assert.deepEqual(routes.filter((r) => r.device === "eth0"), []);
+      // Acquisition starts over and succeeds when the server is back.
+      await lab.startServer(0);
+      await waitUntil(
+        async () => (await lab.addresses("eth0")).length === 1,
+        20_000,
+        () => `no new lease after the server returned:\n${client.output()}`,
+      );
+      await client.stop();
+    },
+  });
+}
+
+for (const server of ["dnsmasq", "kea"] as const) {
+  Deno.test({
+    name: `ocidhcp restarts acquisition after a NAK from ${server}`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({
+        server,
+        ...shortLease(server, { lease: 30, t1: 3, t2: 20 }),
+      });
+      const client = lab.spawnClient(["eth0"]);
+      await client.waitFor(/leased \S+/, 15_000);
+      // A new pool makes the server refuse the current address at renewal.
+      await lab.reconfigureServer(0, {
+        poolStart: "198.18.0.200",
+        poolEnd: "198.18.0.220",
+      });
+      await client.waitFor(/DHCPNAK/, 15_000);
+      await waitUntil(
+        async () =>
+          (await lab.addresses("eth0")).some((a) =>
+            a.address.startsWith("198.18.0.2") &&
+            Number(a.address.split(".")[3]) >= 200
+          ),
+        20_000,
+        () => `no address from the new pool:\n${client.output()}`,
+      );
+      assert.equal((await lab.addresses("eth0")).length, 1);
+      await client.stop();
+    },
+  });
+}
+
+for (const server of SERVERS) {
+  Deno.test({
+    name: `ocidhcp --release frees the lease on ${server}`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({ server, leaseTime: 600 });
+      const client = lab.spawnClient(["--release", "eth0"]);
+      await client.waitFor(/installed the default route/, 15_000);
+      const address = (await lab.addresses("eth0"))[0]?.address;
+      assert.ok(address);
+      const status = await client.stop();
+      assert.equal(status.code, 0, client.output());
+      assert.match(client.output(), /releasing/);
+      assert.deepEqual(await lab.addresses("eth0"), []);
+      assert.deepEqual(
+        (await lab.routes()).filter((route) => route.device === "eth0"),
+        [],
+      );
+      // The npm dhcp package ignores DHCPRELEASE, so its store proves
+      // nothing.
+      if (server === "npm-dhcp") return;
+      await waitUntil(
+        async () =>
+          !(await lab.serverLeases(0)).some((lease) =>
+            lease.address === address &&
+            (lease.expires === undefined ||
+              lease.expires > Date.now() / 1000 + 5)
+          ),
+        5_000,
+        async () =>
+          `${server} still holds ${address}: ` +
+          JSON.stringify(await lab.serverLeases(0)),
+      );
+    },
+  });
+}
