@@ -210,6 +210,18 @@ export class InterfaceClient {
   }
 
   /**
+   * Reports a carrier change: losing it removes the configuration (the
+   * kernel has already dropped the routes of a downed link), regaining it
+   * confirms the old address with INIT-REBOOT.
+   *
+   * @param usable Whether the link is up with carrier.
+   * @returns When the change has been handled.
+   */
+  linkChanged(usable: boolean): Promise<void> {
+    return this.#dispatch({ type: usable ? "link-up" : "link-down" });
+  }
+
+  /**
    * Sends DHCPRELEASE and removes the configuration.
    *
    * @returns When the lease has been released and removed.

@@ -13,6 +13,7 @@ import type { ForeignPolicy } from "../route/default_route_policy.ts";
 import { PacketSocket } from "../transport/packet_socket.ts";
 import { UdpSocket } from "../transport/udp_socket.ts";
 import { IpConfigurator } from "./configurator.ts";
+import { LinkMonitor } from "../ip/link_monitor.ts";
 import {
   InterfaceClient,
   type LeaseEvent,
@@ -75,13 +76,16 @@ export class Supervisor {
   /** The clients, by interface name. */
   readonly clients: ReadonlyMap<string, InterfaceClient>;
   #arbiter: DefaultRouteArbiter;
+  #links: LinkMonitor;
 
   private constructor(
     clients: Map<string, InterfaceClient>,
     arbiter: DefaultRouteArbiter,
+    links: LinkMonitor,
   ) {
     this.clients = clients;
     this.#arbiter = arbiter;
+    this.#links = links;
   }
 
   /**
@@ -97,6 +101,7 @@ export class Supervisor {
     const dir = options.runtimeDir ?? runtimeDir();
     await ensureRuntimeDir(dir);
     let arbiter: DefaultRouteArbiter | undefined;
+    let links: LinkMonitor | undefined;
     const clients = new Map<string, InterfaceClient>();
     try {
       arbiter = await DefaultRouteArbiter.open({
@@ -128,8 +133,15 @@ export class Supervisor {
           }),
         );
       }
+      // Watching starts before the first DISCOVER so no change is missed;
+      // every interface is taken as usable since start() brings it up.
+      links = new LinkMonitor(
+        new Map(options.interfaces.map((name) => [name, true])),
+        (change) => void clients.get(change.name)?.linkChanged(change.usable),
+      );
       await Promise.all([...clients.values()].map((client) => client.start()));
     } catch (error) {
+      await links?.close();
       await Promise.allSettled([...clients.values()].map((c) => c.stop()));
       await arbiter?.close();
       throw error;
@@ -137,7 +149,7 @@ export class Supervisor {
     logger.debug("started on {interfaces}", {
       interfaces: options.interfaces.join(", "),
     });
-    return new Supervisor(clients, arbiter);
+    return new Supervisor(clients, arbiter, links);
   }
 
   /**
@@ -180,6 +192,7 @@ export class Supervisor {
    * @returns When everything is closed.
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
+    await this.#links.close();
     await Promise.allSettled(
       [...this.clients.values()].map((client) => client.stop(options)),
     );
