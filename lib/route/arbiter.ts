@@ -1,0 +1,593 @@
+/**
+ * Arbitration of the IPv4 default route between every ocidhcp client of one
+ * network namespace, whether they run in one process or in several.
+ *
+ * Each candidate interface is registered as a file under
+ * `<runtime dir>/candidates/`, carrying the route it offers, so any process
+ * can install another's route when the owner goes away. Every election runs
+ * under one namespace-wide flock, so listing the table and replacing the
+ * route cannot interleave between clients.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { CommandFailedError, type CommandRunner } from "../process/command.ts";
+import {
+  compareInterfaceNames,
+  decideDefaultRoute,
+  type DefaultRouteDecision,
+  type ForeignPolicy,
+} from "./default_route_policy.ts";
+import {
+  checkInterfaceName,
+  claimInterface,
+  interfaceLockPath,
+} from "./interface_claim.ts";
+import { DeviceNotFoundError, IpRoute, type RouteChange } from "./ip_route.ts";
+import { acquireLock, type FileLock, isLockHeld } from "./lock.ts";
+import { isDefaultRoute, type Route } from "./route.ts";
+import { RouteWatcher, type SpawnChild, spawnChild } from "./route_watcher.ts";
+import { ensureRuntimeDir } from "./runtime_dir.ts";
+
+export { claimInterface, InterfaceBusyError } from "./interface_claim.ts";
+
+const logger = getLogger(["ocidhcp", "route"]);
+
+// How often a process with a candidacy checks whether another process's
+// candidate (possibly the owner) died without withdrawing.
+const STALE_CHECK_MS = 500;
+// Route and link events often come in bursts (a link going down drops
+// several routes); one election after the burst is enough.
+const DEBOUNCE_MS = 50;
+
+/** Options of {@linkcode DefaultRouteArbiter.open}. */
+export interface ArbiterOptions {
+  /** Runs `ip`. */
+  runner: CommandRunner;
+  /** The namespace's runtime directory; created if missing. */
+  runtimeDir: string;
+  /**
+   * How to treat a default route ocidhcp did not install.
+   *
+   * @default {"compete"}
+   */
+  foreign?: ForeignPolicy;
+  /** Called when this arbiter sees the owner change. */
+  onOwnerChange?: (
+    owner: string | undefined,
+    previous: string | undefined,
+  ) => void;
+  /**
+   * Starts the long-running `ip monitor` child, stdout piped; inject one
+   * that enters a namespace in tests.
+   *
+   * @default {Deno.Command}
+   */
+  spawn?: SpawnChild;
+}
+
+/** What a registration file holds. */
+interface Registration {
+  pid: number;
+  interface: string;
+  route: Route;
+}
+
+// Registration files are shared with other processes, possibly of another
+// version: anything not of the expected shape is ignored.
+function asRegistration(data: unknown): Registration | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  const { pid, interface: name, route } = data as Record<string, unknown>;
+  if (typeof pid !== "number" || typeof name !== "string") return undefined;
+  if (typeof route !== "object" || route === null) return undefined;
+  const { destination, device } = route as Record<string, unknown>;
+  if (destination !== "default" || device !== name) return undefined;
+  try {
+    checkInterfaceName(name);
+  } catch {
+    return undefined;
+  }
+  return { pid, interface: name, route: route as Route };
+}
+
+function sameRoute(a: Route, b: Route): boolean {
+  return a.gateway === b.gateway && a.device === b.device &&
+    (a.metric ?? 0) === (b.metric ?? 0) && a.protocol === b.protocol &&
+    (a.scope ?? "global") === (b.scope ?? "global");
+}
+
+function byMetric(a: Route, b: Route): number {
+  return (a.metric ?? 0) - (b.metric ?? 0);
+}
+
+/**
+ * Keeps exactly one IPv4 default route in the main table, owned by the
+ * candidate interface whose name sorts first in byte order, and hands it
+ * over when the owner withdraws, loses its link or its process dies.
+ *
+ * Limitations: a foreign default route replaced under "compete" is not
+ * restored when ocidhcp's candidates withdraw. Events between starting the
+ * route watcher and its subscription are not seen; the next offer, withdraw
+ * or stale-owner check catches up.
+ *
+ * @example One process, two interfaces
+ * ```ts ignore
+ * import { DefaultRouteArbiter } from "./arbiter.ts";
+ * import { DenoCommandRunner } from "../process/command.ts";
+ * import { runtimeDir } from "./runtime_dir.ts";
+ *
+ * const arbiter = await DefaultRouteArbiter.open({
+ *   runner: new DenoCommandRunner(),
+ *   runtimeDir: runtimeDir(),
+ * });
+ * const route = (device: string, gateway: string) =>
+ *   ({ destination: "default", gateway, device });
+ * await arbiter.offer("eth1", route("eth1", "198.18.1.1")); // "install"
+ * await arbiter.offer("eth0", route("eth0", "198.18.0.1")); // "install"
+ * await arbiter.offer("eth1", route("eth1", "198.18.1.1")); // "skip"
+ * await arbiter.close(); // withdraws both, removing the route
+ * ```
+ */
+export class DefaultRouteArbiter {
+  #ip: IpRoute;
+  #dir: string;
+  #foreign: ForeignPolicy;
+  #onOwnerChange:
+    | ((owner: string | undefined, previous: string | undefined) => void)
+    | undefined;
+  #runner: CommandRunner;
+  #claims = new Map<string, FileLock>();
+  #registered = new Map<string, Route>();
+  #owner: string | undefined;
+  #closed = false;
+  #watcher: RouteWatcher;
+  #watching = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #debounce: ReturnType<typeof setTimeout> | undefined;
+  #background: Promise<void> = Promise.resolve();
+
+  private constructor(options: ArbiterOptions) {
+    this.#runner = options.runner;
+    this.#ip = new IpRoute(options.runner);
+    this.#dir = options.runtimeDir;
+    this.#foreign = options.foreign ?? "compete";
+    this.#onOwnerChange = options.onOwnerChange;
+    this.#watcher = new RouteWatcher(
+      options.spawn ?? spawnChild,
+      () => this.#schedule(),
+    );
+  }
+
+  /**
+   * Opens an arbiter on a namespace's runtime directory.
+   *
+   * @param options The runner, the runtime directory and the policy.
+   * @returns The arbiter; call {@linkcode DefaultRouteArbiter.close} when
+   * done.
+   * @throws {Deno.errors.PermissionDenied} If the directory cannot be made.
+   */
+  static async open(options: ArbiterOptions): Promise<DefaultRouteArbiter> {
+    await ensureRuntimeDir(options.runtimeDir);
+    return new DefaultRouteArbiter(options);
+  }
+
+  /** The owner this arbiter saw at its last election. */
+  get owner(): string | undefined {
+    return this.#owner;
+  }
+
+  /**
+   * Claims an interface for this process, if not done yet; {@linkcode offer}
+   * does so itself.
+   *
+   * @param name The interface.
+   * @throws {InterfaceBusyError} If another process manages it.
+   */
+  async claim(name: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#claims.has(name)) return;
+    this.#claims.set(name, await claimInterface(this.#dir, name));
+  }
+
+  /**
+   * Offers an interface's default route (or its absence) and runs an
+   * election. Offering the same route again changes nothing.
+   *
+   * @param name The interface.
+   * @param route Its default route candidate, or undefined for none.
+   * @param options `optedOut` keeps the interface out of the election.
+   * @returns "install" if this call installed the route, "keep" if the
+   * interface already owned it, "skip" if another interface owns it.
+   * @throws {TypeError} If the route is not a default route on `name`.
+   * @throws {InterfaceBusyError} If another process manages the interface.
+   * @throws {CommandFailedError} If `ip` fails.
+   */
+  async offer(
+    name: string,
+    route: Route | undefined,
+    options: { optedOut?: boolean } = {},
+  ): Promise<"install" | "keep" | "skip"> {
+    this.#assertOpen();
+    checkInterfaceName(name);
+    if (options.optedOut === true || route === undefined) {
+      await this.claim(name);
+      await this.withdraw(name);
+      logger.info("{interface}: not a default route candidate: {reason}", {
+        interface: name,
+        reason: options.optedOut === true ? "opted out" : "no router",
+      });
+      return "skip";
+    }
+    if (!isDefaultRoute(route)) {
+      throw new TypeError(
+        `Offered route must be a default route, got ${route.destination}`,
+      );
+    }
+    if (route.device !== undefined && route.device !== name) {
+      throw new TypeError(
+        `Offered route must use device ${name}, got ${route.device}`,
+      );
+    }
+    const normal: Route = {
+      ...route,
+      destination: "default",
+      device: name,
+      table: "main",
+      protocol: "dhcp",
+      metric: route.metric ?? 0,
+    };
+    await this.claim(name);
+    // Registered under the lock, so no other election sees the candidacy
+    // before this one: "install" then always means this call installed it.
+    return await this.#locked(async () => {
+      const previous = this.#registered.get(name);
+      if (previous === undefined || !sameRoute(previous, normal)) {
+        await this.#writeRegistration(name, normal);
+      }
+      this.#registered.set(name, normal);
+      this.#updateWatch();
+      return await this.#elect(name, undefined);
+    });
+  }
+
+  /**
+   * Withdraws an interface's candidacy. If it owns the default route, the
+   * route is deleted and the next live candidate's route is installed in
+   * the same locked step. The interface stays claimed.
+   *
+   * @param name The interface.
+   * @throws {CommandFailedError} If `ip` fails.
+   */
+  async withdraw(name: string): Promise<void> {
+    checkInterfaceName(name);
+    await this.#locked(async () => {
+      this.#registered.delete(name);
+      await Deno.remove(this.#registrationPath(name)).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      await this.#elect(undefined, name);
+    });
+    this.#updateWatch();
+  }
+
+  /**
+   * Withdraws every interface this arbiter registered, stops watching and
+   * releases all locks.
+   *
+   * @param options `handOver` (default true) deletes the default route this
+   * process owns and installs the next live candidate's; false only removes
+   * the candidacies and leaves the route as it is, as a client that exits
+   * after configuring must.
+   */
+  async close(options: { handOver?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watching = false;
+    this.#stopTimers();
+    await this.#watcher.stop();
+    await this.#background;
+    try {
+      for (const name of [...this.#registered.keys()]) {
+        if (options.handOver ?? true) {
+          await this.withdraw(name);
+        } else {
+          this.#registered.delete(name);
+          await Deno.remove(this.#registrationPath(name)).catch(() => {});
+        }
+      }
+    } finally {
+      for (const claim of this.#claims.values()) claim.release();
+      this.#claims.clear();
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TypeError("Arbiter is closed");
+  }
+
+  #registrationPath(name: string): string {
+    return `${this.#dir}/candidates/${checkInterfaceName(name)}.json`;
+  }
+
+  async #writeRegistration(name: string, route: Route): Promise<void> {
+    const path = this.#registrationPath(name);
+    const registration: Registration = {
+      pid: Deno.pid,
+      interface: name,
+      route,
+    };
+    // Written aside and renamed, so readers never see half a file.
+    const temporary = `${path}.${Deno.pid}.tmp`;
+    await Deno.writeTextFile(temporary, JSON.stringify(registration));
+    await Deno.rename(temporary, path);
+  }
+
+  async #locked<T>(body: () => Promise<T>): Promise<T> {
+    const lock = await acquireLock(`${this.#dir}/default-route.lock`, {
+      wait: true,
+    });
+    try {
+      return await body();
+    } finally {
+      lock?.release();
+    }
+  }
+
+  // Reads the live registrations; those whose interface lock nobody holds
+  // belong to dead processes and are removed.
+  async #registrations(): Promise<
+    { live: Map<string, Route>; stale: Set<string> }
+  > {
+    const live = new Map<string, Route>();
+    const stale = new Set<string>();
+    for await (const entry of Deno.readDir(`${this.#dir}/candidates`)) {
+      if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+      const path = `${this.#dir}/candidates/${entry.name}`;
+      let registration: Registration | undefined;
+      try {
+        registration = asRegistration(
+          JSON.parse(await Deno.readTextFile(path)),
+        );
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) continue;
+      }
+      if (registration === undefined) {
+        logger.warn("removing unreadable candidacy {path}", { path });
+        await Deno.remove(path).catch(() => {});
+        continue;
+      }
+      const name = registration.interface;
+      const held = this.#claims.has(name) ||
+        await isLockHeld(interfaceLockPath(this.#dir, name));
+      if (held) {
+        live.set(name, registration.route);
+      } else {
+        logger.info(
+          "{interface}: removing candidacy of dead process {pid}",
+          { interface: name, pid: registration.pid },
+        );
+        stale.add(name);
+        await Deno.remove(path).catch(() => {});
+      }
+    }
+    return { live, stale };
+  }
+
+  // Interfaces that are up with carrier; a default route through any other
+  // is dropped or unusable.
+  async #usableLinks(): Promise<Set<string>> {
+    const argv = ["ip", "-j", "link", "show"];
+    const result = await this.#runner.run(argv);
+    const usable = new Set<string>();
+    if (result.code !== 0 || result.stdout.trim() === "") return usable;
+    const links: unknown = JSON.parse(result.stdout);
+    if (!Array.isArray(links)) return usable;
+    for (const link of links) {
+      const { ifname, flags } = link as { ifname?: unknown; flags?: unknown };
+      if (typeof ifname !== "string" || !Array.isArray(flags)) continue;
+      if (
+        flags.includes("UP") && flags.includes("LOWER_UP") &&
+        !flags.includes("NO-CARRIER")
+      ) {
+        usable.add(ifname);
+      }
+    }
+    return usable;
+  }
+
+  // One election; must run under the namespace lock. `asking` is the
+  // interface whose offer triggered it, `leaving` the one withdrawing.
+  async #elect(
+    asking: string | undefined,
+    leaving: string | undefined,
+  ): Promise<"install" | "keep" | "skip"> {
+    const { live, stale } = await this.#registrations();
+    const usable = await this.#usableLinks();
+    const defaults = (await this.#ip.list({ table: "main" }))
+      .filter(isDefaultRoute)
+      .sort(byMetric);
+    const gone = new Set(stale);
+    if (leaving !== undefined && !live.has(leaving)) gone.add(leaving);
+    const ours = (route: Route): boolean =>
+      route.protocol === "dhcp" && route.device !== undefined &&
+      (live.has(route.device) || gone.has(route.device));
+    const present = defaults.filter((route) =>
+      !(ours(route) && gone.has(route.device ?? ""))
+    );
+    const owner = present[0];
+    const eligible = [...live.keys()]
+      .filter((name) => usable.has(name))
+      .sort(compareInterfaceNames);
+
+    const decide = (name: string, route: Route): DefaultRouteDecision => {
+      if (owner === undefined) {
+        return { action: "install", reason: "no default route yet" };
+      }
+      if (owner.device === name) {
+        return sameRoute(owner, route)
+          ? { action: "keep", reason: "already the owner" }
+          : { action: "install", reason: "its route changed" };
+      }
+      if (ours(owner)) {
+        // The owner is one of ours but not this candidate, which sorts
+        // before it, or the owner lost its link.
+        return { action: "install", reason: `takes over from ${owner.device}` };
+      }
+      return decideDefaultRoute({
+        interface: name,
+        optedOut: false,
+        candidate: true,
+        currentOwner: { device: owner.device ?? "", protocol: owner.protocol },
+        foreign: this.#foreign,
+      });
+    };
+
+    // The first candidate in byte order wins; if the kernel refuses its
+    // route (a gateway it cannot reach), the next one gets its chance rather
+    // than leaving the namespace without a default route.
+    let winner: string | undefined;
+    let decision: DefaultRouteDecision = {
+      action: "skip",
+      reason: "no candidate",
+    };
+    let installed: Route | undefined;
+    let askingFailure: unknown;
+    for (const name of eligible) {
+      const route = live.get(name);
+      if (route === undefined) continue;
+      decision = decide(name, route);
+      winner = name;
+      if (decision.action !== "install") break;
+      try {
+        await this.#ip.apply([{ mode: "replace", route }]);
+        installed = route;
+        logger.info("{interface}: installed the default route: {reason}", {
+          interface: name,
+          reason: decision.reason,
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof CommandFailedError)) throw error;
+        logger.warn("{interface}: cannot install the default route: {error}", {
+          interface: name,
+          error,
+        });
+        if (name === asking) askingFailure = error;
+        winner = undefined;
+        decision = { action: "skip", reason: "install failed" };
+      }
+    }
+
+    // Beyond the route kept, drop our own other default routes and the one
+    // taken over from, so exactly one remains. A route at the installed
+    // metric was swapped in place by the replace.
+    const deletes: RouteChange[] = [];
+    for (const route of defaults) {
+      if (installed !== undefined) {
+        if ((route.metric ?? 0) === (installed.metric ?? 0)) continue;
+        if (ours(route) || route === owner) {
+          deletes.push({ mode: "delete", route });
+        }
+      } else if (route !== owner && ours(route)) {
+        deletes.push({ mode: "delete", route });
+      }
+    }
+    try {
+      await this.#ip.apply(deletes);
+    } catch (error) {
+      // A device that vanished took its routes with it.
+      if (!(error instanceof DeviceNotFoundError)) throw error;
+    }
+
+    const previous = this.#owner;
+    this.#owner = installed !== undefined ? winner : owner?.device;
+    if (this.#owner !== previous) this.#onOwnerChange?.(this.#owner, previous);
+    if (askingFailure !== undefined && asking !== undefined) {
+      // A route the kernel refuses would be retried, and fail, at every
+      // election: the candidacy ends with the offer's error.
+      this.#registered.delete(asking);
+      await Deno.remove(this.#registrationPath(asking)).catch(() => {});
+      this.#updateWatch();
+      throw askingFailure;
+    }
+
+    if (asking === undefined) return "skip";
+    if (asking === winner && decision.action !== "skip") {
+      return decision.action;
+    }
+    logger.info("{interface}: default route is owned by {owner}", {
+      interface: asking,
+      owner: this.#owner ?? "nobody",
+    });
+    return "skip";
+  }
+
+  // Watches while this process has a candidacy: a non-owner must notice
+  // the owner's loss, and an owner alone must notice its link coming back.
+  #updateWatch(): void {
+    const needed = !this.#closed && this.#registered.size > 0;
+    if (needed && !this.#watching) {
+      this.#watching = true;
+      this.#watcher.start();
+      this.#timer = setInterval(
+        () => this.#checkStaleCandidates(),
+        STALE_CHECK_MS,
+      );
+    } else if (!needed && this.#watching) {
+      this.#watching = false;
+      this.#stopTimers();
+      const stopping = this.#watcher.stop();
+      this.#background = this.#background.then(() => stopping);
+    }
+  }
+
+  #stopTimers(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#debounce !== undefined) clearTimeout(this.#debounce);
+    this.#timer = undefined;
+    this.#debounce = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#registered.size === 0) return;
+    if (this.#debounce !== undefined) clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => {
+      this.#debounce = undefined;
+      this.#runInBackground();
+    }, DEBOUNCE_MS);
+  }
+
+  #runInBackground(): void {
+    this.#background = this.#background.then(async () => {
+      if (this.#closed || this.#registered.size === 0) return;
+      try {
+        await this.#locked(() => this.#elect(undefined, undefined));
+      } catch (error) {
+        logger.warn("default route election failed: {error}", { error });
+      }
+    });
+  }
+
+  // Cheap: one no-wait lock attempt per other process's candidacy, usually
+  // one or two files. Every one is probed, not only the owner's, because a
+  // route replaced by another process may not have been seen yet.
+  #checkStaleCandidates(): void {
+    if (this.#closed) return;
+    this.#background = this.#background.then(async () => {
+      if (this.#closed) return;
+      try {
+        for await (const entry of Deno.readDir(`${this.#dir}/candidates`)) {
+          const name = entry.name.replace(/\.json$/, "");
+          if (name === entry.name || this.#claims.has(name)) continue;
+          if (!await isLockHeld(interfaceLockPath(this.#dir, name))) {
+            this.#runInBackground();
+            return;
+          }
+        }
+      } catch (error) {
+        logger.warn("cannot check candidacies: {error}", { error });
+      }
+    });
+  }
+}
