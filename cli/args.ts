@@ -7,19 +7,24 @@
 import { parseArgs } from "node:util";
 import type { LogFormat } from "./logging.ts";
 import type { ForeignPolicy } from "../lib/route/default_route_policy.ts";
+import { domainNameProblem } from "../lib/dns/domain_name.ts";
 
 /** The program's name as users type it. */
 export const PROGRAM = "ocidhcp";
 
 /** The one-line usage printed with every argument error. */
-export const USAGE = `usage: ${PROGRAM} [options] IFACE...`;
+export const USAGE = `usage: ${PROGRAM} [options] [IFACE...]`;
 
 /** The full help text, printed by --help. */
 export const HELP = `${USAGE}
+       ${PROGRAM} status [--json] [IFACE...]
+       ${PROGRAM} renew IFACE...
+       ${PROGRAM} release IFACE...
 
 DHCPv4 client for containers. Acquires, applies, renews and releases a lease
-on each IFACE and keeps exactly one default route: the one of the interface
-whose name sorts first (byte order) among those whose lease has a router.
+on each IFACE (every interface but loopback when none is named) and keeps
+exactly one default route: the one of the interface whose name sorts first
+in byte order among those whose lease has a router.
 
 Options:
   -q, --one-shot             exit 0 once every IFACE is configured, leaving
@@ -28,8 +33,15 @@ Options:
   -t, --timeout SECONDS      time limit for --one-shot (default 30)
   -R, --release              send DHCPRELEASE and remove the configuration
                              when stopping
-  -H, --hostname NAME        host name to send (option 12)
+  -H, --hostname NAME        host name to send (option 12); default the
+                             system's, "" sends none
+  -F, --fqdn NAME            fully qualified name to send (option 81), asking
+                             the server to update DNS
+  -c, --client-id HEX        client identifier (option 61) as hex bytes,
+                             such as 01:02:42:ac:11:00:02 (default: 01 and
+                             the interface's MAC)
   -V, --vendor-class TEXT    vendor class identifier to send (option 60)
+  -O, --request-option CODE  also ask for option CODE (1-254); repeatable
       --no-default-route IFACE
                              never install a default route from IFACE;
                              repeat for several
@@ -37,6 +49,13 @@ Options:
                              a default route another program installed is
                              owned by its device like any other (compete, the
                              default) or never replaced (respect)
+      --resolv-conf PATH     the resolv.conf to maintain from the leases
+                             (default /etc/resolv.conf); "none" leaves DNS
+                             alone
+      --events               print lease events as JSON lines on stdout
+      --ready-file PATH      create PATH once every IFACE is configured
+      --dry-run              acquire leases but change nothing: print the
+                             ip commands and file writes instead
       --runtime-dir DIR      locks and default-route candidacies
                              (default /run/ocidhcp/net-<namespace inode>)
       --log-level LEVEL      debug, info, warning or error (default info)
@@ -61,6 +80,20 @@ export interface CliOptions {
   hostName?: string;
   /** Vendor class to send. */
   vendorClass?: string;
+  /** FQDN to send. */
+  fqdn?: string;
+  /** Client identifier bytes. */
+  clientId?: Uint8Array;
+  /** Extra option codes to request. */
+  requestOptions: number[];
+  /** The resolv.conf to maintain, or undefined for none. */
+  resolvConf: string | undefined;
+  /** Print events as JSON lines. */
+  events: boolean;
+  /** File to create once configured. */
+  readyFile?: string;
+  /** Change nothing, print instead. */
+  dryRun: boolean;
   /** Interfaces opted out of the default route. */
   noDefaultRoute: string[];
   /** The policy for foreign default routes. */
@@ -119,13 +152,35 @@ function interfaceName(flag: string, value: string): string {
   return value;
 }
 
+function optionCode(text: string): number {
+  const code = Number(text);
+  if (!/^\d{1,3}$/.test(text) || code < 1 || code > 254) {
+    throw new UsageError(
+      `--request-option must be an option code from 1 to 254, got "${text}"`,
+    );
+  }
+  return code;
+}
+
+function hexBytes(flag: string, text: string): Uint8Array {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2})*$/i.test(text)) {
+    throw new UsageError(
+      `${flag} must be hex bytes separated by colons, got "${text}"`,
+    );
+  }
+  const bytes = text.split(":").map((pair) => parseInt(pair, 16));
+  if (bytes.length < 2) {
+    throw new UsageError(`${flag} needs at least 2 bytes (RFC 2132 9.14)`);
+  }
+  return new Uint8Array(bytes);
+}
+
 /**
  * Parses the arguments of `ocidhcp`.
  *
  * @param args The arguments after the program name.
  * @returns The options.
- * @throws {UsageError} For an unknown flag, a missing or invalid value, or
- * no interface.
+ * @throws {UsageError} For an unknown flag or a missing or invalid value.
  */
 export function parseCli(args: readonly string[]): CliOptions {
   let parsed;
@@ -140,6 +195,13 @@ export function parseCli(args: readonly string[]): CliOptions {
         release: { type: "boolean", short: "R" },
         hostname: { type: "string", short: "H" },
         "vendor-class": { type: "string", short: "V" },
+        fqdn: { type: "string", short: "F" },
+        "client-id": { type: "string", short: "c" },
+        "request-option": { type: "string", short: "O", multiple: true },
+        "resolv-conf": { type: "string" },
+        events: { type: "boolean" },
+        "ready-file": { type: "string" },
+        "dry-run": { type: "boolean" },
         "no-default-route": { type: "string", multiple: true },
         "foreign-default-route": { type: "string" },
         "runtime-dir": { type: "string" },
@@ -159,9 +221,6 @@ export function parseCli(args: readonly string[]): CliOptions {
   const help = values.help ?? false;
   const version = values.version ?? false;
   const interfaces = positionals.map((name) => interfaceName("IFACE", name));
-  if (!help && !version && interfaces.length === 0) {
-    throw new UsageError("no interface given");
-  }
   if (new Set(interfaces).size !== interfaces.length) {
     throw new UsageError("an interface is named twice");
   }
@@ -179,6 +238,12 @@ export function parseCli(args: readonly string[]): CliOptions {
     oneShot: values["one-shot"] ?? false,
     timeout,
     release: values.release ?? false,
+    requestOptions: (values["request-option"] ?? []).map(optionCode),
+    resolvConf: values["resolv-conf"] === "none"
+      ? undefined
+      : values["resolv-conf"] ?? "/etc/resolv.conf",
+    events: values.events ?? false,
+    dryRun: values["dry-run"] ?? false,
     noDefaultRoute: (values["no-default-route"] ?? []).map((name) =>
       interfaceName("--no-default-route", name)
     ),
@@ -193,9 +258,30 @@ export function parseCli(args: readonly string[]): CliOptions {
     help,
     version,
   };
-  if (values.hostname !== undefined) options.hostName = values.hostname;
+  if (values.hostname !== undefined) {
+    const problem = values.hostname === ""
+      ? undefined
+      : domainNameProblem(values.hostname);
+    if (problem !== undefined) {
+      throw new UsageError(`--hostname must be a host name: ${problem}`);
+    }
+    options.hostName = values.hostname;
+  }
   if (values["vendor-class"] !== undefined) {
     options.vendorClass = values["vendor-class"];
+  }
+  if (values.fqdn !== undefined) {
+    const problem = domainNameProblem(values.fqdn);
+    if (problem !== undefined) {
+      throw new UsageError(`--fqdn must be a domain name: ${problem}`);
+    }
+    options.fqdn = values.fqdn;
+  }
+  if (values["client-id"] !== undefined) {
+    options.clientId = hexBytes("--client-id", values["client-id"]);
+  }
+  if (values["ready-file"] !== undefined) {
+    options.readyFile = values["ready-file"];
   }
   if (values["runtime-dir"] !== undefined) {
     options.runtimeDir = values["runtime-dir"];

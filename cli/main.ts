@@ -1,24 +1,15 @@
 /**
- * The `ocidhcp` command: parses arguments, configures logging, runs the
- * supervisor and maps outcomes to exit codes (0 success, 1 runtime failure,
- * 2 bad arguments).
+ * The `ocidhcp` command: parses arguments, configures logging, and runs the
+ * client or one of its subcommands. Exit codes: 0 success, 1 runtime
+ * failure, 2 bad arguments.
  *
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
 import denoConfig from "../deno.json" with { type: "json" };
 import { HELP, parseCli, PROGRAM, USAGE, UsageError } from "./args.ts";
 import { configureLogging } from "./logging.ts";
-import { Supervisor } from "../lib/client/supervisor.ts";
-import type { ClientConfig } from "../lib/client/state_machine.ts";
-
-const logger = getLogger(["ocidhcp", "cli"]);
-
-function fail(message: string): number {
-  console.error(`error: ${message}`);
-  return 1;
-}
+import { run } from "./run.ts";
 
 /**
  * Runs the command.
@@ -44,68 +35,12 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   configureLogging(options.logLevel, options.logFormat);
-
-  const config: Omit<ClientConfig, "interface" | "hardwareAddress"> = {};
-  if (options.hostName !== undefined) config.hostName = options.hostName;
-  if (options.vendorClass !== undefined) {
-    config.vendorClassIdentifier = options.vendorClass;
-  }
-
-  let supervisor: Supervisor;
   try {
-    supervisor = await Supervisor.start({
-      interfaces: options.interfaces,
-      config,
-      noDefaultRoute: options.noDefaultRoute,
-      foreign: options.foreign,
-      ...(options.runtimeDir ? { runtimeDir: options.runtimeDir } : {}),
-    });
+    return await run(options);
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
+    console.error(`error: ${error instanceof Error ? error.message : error}`);
+    return 1;
   }
-
-  const stopped = Promise.withResolvers<string>();
-  const listeners: Array<[Deno.Signal, () => void]> = [
-    ["SIGTERM", () => stopped.resolve("SIGTERM")],
-    ["SIGINT", () => stopped.resolve("SIGINT")],
-    ["SIGUSR1", () => void supervisor.renew()],
-    ["SIGUSR2", () => void supervisor.release()],
-  ];
-  for (const [signal, listener] of listeners) {
-    Deno.addSignalListener(signal, listener);
-  }
-
-  let code = 0;
-  if (options.oneShot) {
-    const timer = setTimeout(
-      () => stopped.resolve("timeout"),
-      options.timeout * 1000,
-    );
-    const outcome = await Promise.race([
-      supervisor.waitAllBound().then(() => "bound"),
-      stopped.promise,
-    ]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
-      const missing = [...supervisor.clients]
-        .filter(([, client]) => client.lease === undefined)
-        .map(([name]) => name);
-      code = fail(
-        `no lease within ${options.timeout} s on ${missing.join(", ")}`,
-      );
-    }
-  } else {
-    const signal = await stopped.promise;
-    logger.info("stopping on {signal}", { signal });
-  }
-
-  for (const [signal, listener] of listeners) {
-    Deno.removeSignalListener(signal, listener);
-  }
-  // A one-shot run leaves its configuration for the container to use; a
-  // failed one releases nothing it never got.
-  await supervisor.stop({ release: options.release });
-  return code;
 }
 
 if (import.meta.main) {

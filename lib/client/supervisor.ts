@@ -185,17 +185,23 @@ export class Supervisor {
   }
 
   /**
-   * Stops every client, hands the default route over if this process owns
-   * it, and releases the interface claims.
+   * Stops every client and releases the interface claims.
    *
    * @param options `release: true` sends DHCPRELEASE for each lease first.
+   * `handOver` (default true) gives the default route, if this process owns
+   * it, to the next live candidate of another process; false leaves it in
+   * place, as a one-shot run must.
    * @returns When everything is closed.
    */
-  async stop(options: { release?: boolean } = {}): Promise<void> {
+  async stop(
+    options: { release?: boolean; handOver?: boolean } = {},
+  ): Promise<void> {
     await this.#links.close();
     await Promise.allSettled(
-      [...this.clients.values()].map((client) => client.stop(options)),
+      [...this.clients.values()].map((client) =>
+        client.stop({ release: options.release ?? false })
+      ),
     );
-    await this.#arbiter.close();
+    await this.#arbiter.close({ handOver: options.handOver ?? true });
   }
 }

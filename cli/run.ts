@@ -1,0 +1,222 @@
+/**
+ * Running the client from the command line: interfaces, settings, event
+ * stream, readiness, signals and the one-shot mode.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { CliOptions } from "./args.ts";
+import { eventLine, type StreamEvent } from "./events.ts";
+import { Supervisor } from "../lib/client/supervisor.ts";
+import type { ClientConfig } from "../lib/client/state_machine.ts";
+import { DenoCommandRunner } from "../lib/process/command.ts";
+import { DryRunRunner } from "../lib/process/dry_run.ts";
+import { listLinks } from "../lib/ip/link.ts";
+import { isValidDomainName } from "../lib/dns/domain_name.ts";
+import { ResolvConfManager } from "../lib/dns/resolv_conf_manager.ts";
+import { ResolvConfWriter } from "../lib/dns/resolv_conf_writer.ts";
+
+const HOLDS_LEASE = new Set(["bound", "rebooted", "renewed", "rebound"]);
+
+const logger = getLogger(["ocidhcp", "cli"]);
+const encoder = new TextEncoder();
+
+function print(line: string): void {
+  Deno.stdout.writeSync(
+    encoder.encode(line.endsWith("\n") ? line : `${line}\n`),
+  );
+}
+
+// dhcpcd sends the system host name by default and udhcpc users add it with
+// -x hostname:...; a container's host name is how its DHCP server and DNS
+// know it. One that is not a valid host name is not sent.
+function defaultHostName(): string | undefined {
+  try {
+    const name = Deno.hostname();
+    return isValidDomainName(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function clientConfig(
+  options: CliOptions,
+): Omit<ClientConfig, "interface" | "hardwareAddress"> {
+  const config: Omit<ClientConfig, "interface" | "hardwareAddress"> = {};
+  const hostName = options.hostName ?? defaultHostName();
+  if (hostName !== undefined && hostName !== "") config.hostName = hostName;
+  if (options.fqdn !== undefined) config.fqdn = options.fqdn;
+  if (options.clientId !== undefined) {
+    config.clientIdentifier = options.clientId;
+  }
+  if (options.vendorClass !== undefined) {
+    config.vendorClassIdentifier = options.vendorClass;
+  }
+  if (options.requestOptions.length > 0) {
+    config.requestedOptions = options.requestOptions;
+  }
+  return config;
+}
+
+async function interfacesOf(options: CliOptions): Promise<string[]> {
+  if (options.interfaces.length > 0) return options.interfaces;
+  const links = await listLinks(new DenoCommandRunner());
+  const names = links.filter((link) => link.linkType !== "loopback")
+    .map((link) => link.name);
+  if (names.length === 0) {
+    throw new Error("no interface other than loopback; name one");
+  }
+  return names;
+}
+
+async function writeReadyFile(path: string, names: string[]): Promise<void> {
+  // Renamed into place, so a waiting entrypoint never reads half a file.
+  const temporary = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(temporary, `${names.join(" ")}\n`);
+  await Deno.rename(temporary, path);
+}
+
+/**
+ * Runs the client until a signal stops it, or until configured with
+ * --one-shot.
+ *
+ * @param options Parsed command-line options.
+ * @returns The exit code.
+ */
+export async function run(options: CliOptions): Promise<number> {
+  const interfaces = await interfacesOf(options);
+  const real = new DenoCommandRunner();
+  const runner = options.dryRun
+    ? new DryRunRunner(real, (line) => print(`would run: ${line}`))
+    : real;
+  // A dry run must not take part in the real default-route election.
+  const runtimeDir = options.dryRun
+    ? await Deno.makeTempDir({ prefix: "ocidhcp-dry-run-" })
+    : options.runtimeDir;
+
+  const resolvConf = options.resolvConf;
+  const dns = resolvConf === undefined ? undefined : new ResolvConfManager(
+    options.dryRun
+      ? {
+        write: (content: string) => {
+          print(`would write: ${resolvConf}\n${content.trimEnd()}`);
+          return Promise.resolve();
+        },
+        restore: () => {
+          print(`would restore: ${resolvConf}`);
+          return Promise.resolve();
+        },
+      }
+      : new ResolvConfWriter(resolvConf),
+  );
+
+  const bound = new Set<string>();
+  let ready = false;
+  const readyDone = Promise.withResolvers<void>();
+  const emit = (event: StreamEvent) => {
+    if (options.events) print(eventLine(event));
+  };
+  // Ready means usable: addresses, routes and resolv.conf are all in place.
+  const onReady = async () => {
+    await dns?.flush();
+    logger.info("ready: {interfaces} configured", {
+      interfaces: interfaces.join(", "),
+    });
+    emit({ type: "ready", interfaces });
+    if (options.readyFile !== undefined && options.dryRun) {
+      print(`would write: ${options.readyFile}`);
+    } else if (options.readyFile !== undefined) {
+      try {
+        await writeReadyFile(options.readyFile, interfaces);
+      } catch (error) {
+        logger.error("cannot write the ready file {path}: {error}", {
+          path: options.readyFile,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    readyDone.resolve();
+  };
+
+  const supervisor = await Supervisor.start({
+    interfaces,
+    config: clientConfig(options),
+    runner,
+    noDefaultRoute: options.noDefaultRoute,
+    foreign: options.foreign,
+    ...(runtimeDir !== undefined ? { runtimeDir } : {}),
+    onEvent: (event) => {
+      emit(event);
+      if (event.type === "default-route") {
+        void dns?.setOwner(event.owner);
+        return;
+      }
+      if (event.type === "stopped") return;
+      if (HOLDS_LEASE.has(event.type)) {
+        bound.add(event.interface);
+        void dns?.update(event.interface, event.lease);
+      } else {
+        bound.delete(event.interface);
+        void dns?.update(event.interface, undefined);
+      }
+      if (!ready && bound.size === interfaces.length) {
+        ready = true;
+        void onReady();
+      }
+    },
+  });
+
+  const stopped = Promise.withResolvers<string>();
+  const listeners: Array<[Deno.Signal, () => void]> = [
+    ["SIGTERM", () => stopped.resolve("SIGTERM")],
+    ["SIGINT", () => stopped.resolve("SIGINT")],
+    ["SIGUSR1", () => void supervisor.renew()],
+    ["SIGUSR2", () => void supervisor.release()],
+  ];
+  for (const [signal, listener] of listeners) {
+    Deno.addSignalListener(signal, listener);
+  }
+
+  let code = 0;
+  if (options.oneShot) {
+    const timer = setTimeout(
+      () => stopped.resolve("timeout"),
+      options.timeout * 1000,
+    );
+    const outcome = await Promise.race([
+      readyDone.promise.then(() => "ready"),
+      stopped.promise,
+    ]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      const missing = [...supervisor.clients]
+        .filter(([, client]) => client.lease === undefined)
+        .map(([name]) => name);
+      console.error(
+        `error: no lease within ${options.timeout} s on ${missing.join(", ")}`,
+      );
+      code = 1;
+    }
+  } else {
+    const signal = await stopped.promise;
+    logger.info("stopping on {signal}", { signal });
+  }
+
+  for (const [signal, listener] of listeners) {
+    Deno.removeSignalListener(signal, listener);
+  }
+  // A one-shot run leaves its configuration, default route included, for
+  // the container to use after the client has exited.
+  await supervisor.stop({
+    release: options.release,
+    handOver: !options.oneShot,
+  });
+  if (options.readyFile !== undefined && ready && !options.oneShot) {
+    await Deno.remove(options.readyFile).catch(() => {});
+  }
+  if (options.dryRun && runtimeDir !== undefined) {
+    await Deno.remove(runtimeDir, { recursive: true }).catch(() => {});
+  }
+  return code;
+}

@@ -1,0 +1,149 @@
+/**
+ * Keeping resolv.conf in step with the leases of every interface.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { Lease } from "../client/lease.ts";
+import { compareInterfaceNames } from "../route/default_route_policy.ts";
+import { exceedsGlibcLimit, renderResolvConf } from "./resolv_conf.ts";
+import {
+  ResolvConfError,
+  type ResolvConfWriter,
+} from "./resolv_conf_writer.ts";
+
+const logger = getLogger(["ocidhcp", "dns"]);
+
+/** Where the rendered file goes; a writer, or a printer for dry runs. */
+export interface ResolvConfTarget {
+  /**
+   * Writes the content.
+   *
+   * @param content The whole file.
+   */
+  write(content: string): Promise<unknown>;
+  /** Puts back what was there before the first write. */
+  restore(): Promise<void>;
+}
+
+/**
+ * Rewrites resolv.conf whenever a lease or the default-route owner changes,
+ * restores the original when the last lease goes, and warns once when more
+ * nameservers exist than glibc reads. Failures are logged, never thrown:
+ * the network stays configured without DNS.
+ */
+export class ResolvConfManager {
+  #target: ResolvConfTarget | ResolvConfWriter;
+  #leases = new Map<string, Lease>();
+  #owner: string | undefined;
+  #warnedLimit = false;
+  #warnedRejected = new Set<string>();
+  #queue: Promise<void> = Promise.resolve();
+
+  /**
+   * @param target The writer of the file.
+   */
+  constructor(target: ResolvConfTarget | ResolvConfWriter) {
+    this.#target = target;
+  }
+
+  /**
+   * Records an interface's current lease (or its loss) and rewrites.
+   *
+   * @param name The interface.
+   * @param lease Its lease, or undefined when it has none.
+   * @returns When the file has been written.
+   */
+  update(name: string, lease: Lease | undefined): Promise<void> {
+    if (lease === undefined) this.#leases.delete(name);
+    else this.#leases.set(name, lease);
+    return this.#enqueue();
+  }
+
+  /**
+   * Records the interface that owns the default route, whose nameservers
+   * come first, and rewrites.
+   *
+   * @param owner The owner, if any.
+   * @returns When the file has been written.
+   */
+  setOwner(owner: string | undefined): Promise<void> {
+    if (owner === this.#owner) return this.#queue;
+    this.#owner = owner;
+    return this.#enqueue();
+  }
+
+  /**
+   * Waits for every write asked for so far.
+   *
+   * @returns When the file is up to date.
+   */
+  flush(): Promise<void> {
+    return this.#queue;
+  }
+
+  #enqueue(): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#sync()).catch((error) => {
+      logger.error("cannot update resolv.conf: {error}", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+    return this.#queue;
+  }
+
+  async #sync(): Promise<void> {
+    if (this.#leases.size === 0) {
+      await this.#guard(() => this.#target.restore());
+      return;
+    }
+    const names = [...this.#leases.keys()].sort(compareInterfaceNames);
+    const order = this.#owner !== undefined && this.#leases.has(this.#owner)
+      ? [this.#owner, ...names.filter((name) => name !== this.#owner)]
+      : names;
+    const result = renderResolvConf({
+      leases: order.map((name) => ({
+        ...this.#leases.get(name)!,
+        interface: name,
+      })),
+      order,
+    });
+    for (const rejected of result.rejected) {
+      const key = `${rejected.interface}\0${rejected.value}`;
+      if (this.#warnedRejected.has(key)) continue;
+      this.#warnedRejected.add(key);
+      logger.warning(
+        "{interface}: not written to resolv.conf: {value}: {reason}",
+        {
+          interface: rejected.interface,
+          value: JSON.stringify(rejected.value),
+          reason: rejected.reason,
+        },
+      );
+    }
+    if (exceedsGlibcLimit(result) && !this.#warnedLimit) {
+      this.#warnedLimit = true;
+      logger.warning(
+        "{count} nameservers from {interfaces}; glibc reads only the first 3: " +
+          "{used}",
+        {
+          count: result.nameservers.length,
+          interfaces: order.join(", "),
+          used: result.nameservers.slice(0, 3).join(" "),
+        },
+      );
+    }
+    await this.#guard(() => this.#target.write(result.content));
+  }
+
+  async #guard(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof ResolvConfError)) throw error;
+      logger.error("{error}; the network stays configured", {
+        error: error.message,
+      });
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Runs the end-to-end suite against a given ocidhcp executable (for example
+ * a compiled one) instead of `deno run cli/main.ts`:
+ *
+ *   deno task smoke dist/ocidhcp-x86_64
+ *
+ * The lab starts `$OCIDHCP_BIN` in place of the source build; everything
+ * else about the tests is unchanged.
+ *
+ * @module
+ */
+
+if (import.meta.main) {
+  const executable = Deno.args[0];
+  if (executable === undefined || Deno.args.length > 1) {
+    console.error("usage: deno task smoke EXECUTABLE");
+    Deno.exit(2);
+  }
+  const path = await Deno.realPath(executable).catch(() => undefined);
+  if (path === undefined) {
+    console.error(`error: ${executable} does not exist`);
+    Deno.exit(1);
+  }
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", "--unstable-net", "tests/cli/"],
+    env: { OCIDHCP_BIN: path },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  Deno.exit(status.code);
+}
