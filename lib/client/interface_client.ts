@@ -29,7 +29,7 @@ import type { CommandRunner } from "../process/command.ts";
 import { parseHardwareAddress, showLink } from "../ip/link.ts";
 import { runIpBatch } from "../ip/batch.ts";
 import { linkUpArgv } from "../ip/address.ts";
-import { type LeaseConfigurator } from "./configurator.ts";
+import type { LeaseConfigurator } from "./configurator.ts";
 
 const logger = getLogger(["ocidhcp", "client"]);
 
