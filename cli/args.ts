@@ -56,7 +56,9 @@ Options:
       --ready-file PATH      create PATH once every IFACE is configured
       --dry-run              acquire leases but change nothing: print the
                              ip commands and file writes instead
-      --runtime-dir DIR      locks and default-route candidacies
+      --state-dir DIR        lease records for INIT-REBOOT after a restart
+                             (default /var/lib/ocidhcp); "none" keeps none
+      --runtime-dir DIR      locks, status and default-route candidacies
                              (default /run/ocidhcp/net-<namespace inode>)
       --log-level LEVEL      debug, info, warning or error (default info)
       --log-format FORMAT    text or json (default text)
@@ -98,6 +100,8 @@ export interface CliOptions {
   noDefaultRoute: string[];
   /** The policy for foreign default routes. */
   foreign: ForeignPolicy;
+  /** The lease record directory, or undefined for none. */
+  stateDir: string | undefined;
   /** The runtime directory, if overridden. */
   runtimeDir?: string;
   /** The lowest log level printed. */
@@ -205,6 +209,7 @@ export function parseCli(args: readonly string[]): CliOptions {
         "no-default-route": { type: "string", multiple: true },
         "foreign-default-route": { type: "string" },
         "runtime-dir": { type: "string" },
+        "state-dir": { type: "string" },
         "log-level": { type: "string" },
         "log-format": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -242,6 +247,9 @@ export function parseCli(args: readonly string[]): CliOptions {
     resolvConf: values["resolv-conf"] === "none"
       ? undefined
       : values["resolv-conf"] ?? "/etc/resolv.conf",
+    stateDir: values["state-dir"] === "none"
+      ? undefined
+      : values["state-dir"] ?? "/var/lib/ocidhcp",
     events: values.events ?? false,
     dryRun: values["dry-run"] ?? false,
     noDefaultRoute: (values["no-default-route"] ?? []).map((name) =>

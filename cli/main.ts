@@ -10,6 +10,9 @@ import denoConfig from "../deno.json" with { type: "json" };
 import { HELP, parseCli, PROGRAM, USAGE, UsageError } from "./args.ts";
 import { configureLogging } from "./logging.ts";
 import { run } from "./run.ts";
+import { runControl } from "./control.ts";
+
+const SUBCOMMANDS = new Set(["status", "renew", "release"]);
 
 /**
  * Runs the command.
@@ -18,6 +21,10 @@ import { run } from "./run.ts";
  * @returns The exit code.
  */
 export async function main(args: readonly string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first !== undefined && SUBCOMMANDS.has(first)) {
+    return await runControl(first as "status" | "renew" | "release", rest);
+  }
   let options;
   try {
     options = parseCli(args);

@@ -16,6 +16,10 @@ import { listLinks } from "../lib/ip/link.ts";
 import { isValidDomainName } from "../lib/dns/domain_name.ts";
 import { ResolvConfManager } from "../lib/dns/resolv_conf_manager.ts";
 import { ResolvConfWriter } from "../lib/dns/resolv_conf_writer.ts";
+import { runtimeDir as namespaceRuntimeDir } from "../lib/route/runtime_dir.ts";
+import { LeaseStore } from "../lib/state/lease_store.ts";
+import { actionsForSignal, takeRequests } from "../lib/control/requests.ts";
+import { StateRecorder } from "./state.ts";
 
 const HOLDS_LEASE = new Set(["bound", "rebooted", "renewed", "rebound"]);
 
@@ -70,6 +74,12 @@ async function interfacesOf(options: CliOptions): Promise<string[]> {
   return names;
 }
 
+function logFailure(error: unknown): void {
+  logger.error("{error}", {
+    error: error instanceof Error ? error.message : String(error),
+  });
+}
+
 async function writeReadyFile(path: string, names: string[]): Promise<void> {
   // Renamed into place, so a waiting entrypoint never reads half a file.
   const temporary = `${path}.${Deno.pid}.tmp`;
@@ -93,7 +103,13 @@ export async function run(options: CliOptions): Promise<number> {
   // A dry run must not take part in the real default-route election.
   const runtimeDir = options.dryRun
     ? await Deno.makeTempDir({ prefix: "ocidhcp-dry-run-" })
-    : options.runtimeDir;
+    : namespaceRuntimeDir({ override: options.runtimeDir });
+  const recorder = new StateRecorder(
+    options.dryRun || options.stateDir === undefined
+      ? undefined
+      : new LeaseStore(options.stateDir),
+    runtimeDir,
+  );
 
   const resolvConf = options.resolvConf;
   const dns = resolvConf === undefined ? undefined : new ResolvConfManager(
@@ -139,19 +155,49 @@ export async function run(options: CliOptions): Promise<number> {
     readyDone.resolve();
   };
 
+  // Signal listeners go in before anything is published: SIGUSR1's default
+  // action would kill a process that a status file invites to be signalled.
+  const running: { supervisor?: Supervisor } = {};
+  const stopped = Promise.withResolvers<string>();
+  const onUser1 = async () => {
+    const supervisor = running.supervisor;
+    if (supervisor === undefined) return;
+    const actions = actionsForSignal(
+      await takeRequests(runtimeDir, interfaces),
+      interfaces,
+    );
+    const chosen = (action: string) =>
+      [...actions].filter(([, a]) => a === action).map(([name]) => name);
+    await supervisor.renew(chosen("renew"));
+    await supervisor.release(chosen("release"));
+  };
+  const listeners: Array<[Deno.Signal, () => void]> = [
+    ["SIGTERM", () => stopped.resolve("SIGTERM")],
+    ["SIGINT", () => stopped.resolve("SIGINT")],
+    ["SIGUSR1", () => void onUser1().catch(logFailure)],
+    ["SIGUSR2", () => void running.supervisor?.release()],
+  ];
+  for (const [signal, listener] of listeners) {
+    Deno.addSignalListener(signal, listener);
+  }
+
   const supervisor = await Supervisor.start({
     interfaces,
     config: clientConfig(options),
     runner,
     noDefaultRoute: options.noDefaultRoute,
     foreign: options.foreign,
-    ...(runtimeDir !== undefined ? { runtimeDir } : {}),
+    runtimeDir,
+    previousAddresses: await recorder.previousAddresses(interfaces),
+    onStateChange: (client) => recorder.stateChanged(client),
     onEvent: (event) => {
       emit(event);
       if (event.type === "default-route") {
+        recorder.ownerChanged(event.owner, event.previous);
         void dns?.setOwner(event.owner);
         return;
       }
+      recorder.leaseEvent(event);
       if (event.type === "stopped") return;
       if (HOLDS_LEASE.has(event.type)) {
         bound.add(event.interface);
@@ -167,16 +213,8 @@ export async function run(options: CliOptions): Promise<number> {
     },
   });
 
-  const stopped = Promise.withResolvers<string>();
-  const listeners: Array<[Deno.Signal, () => void]> = [
-    ["SIGTERM", () => stopped.resolve("SIGTERM")],
-    ["SIGINT", () => stopped.resolve("SIGINT")],
-    ["SIGUSR1", () => void supervisor.renew()],
-    ["SIGUSR2", () => void supervisor.release()],
-  ];
-  for (const [signal, listener] of listeners) {
-    Deno.addSignalListener(signal, listener);
-  }
+  running.supervisor = supervisor;
+  recorder.attach(supervisor.clients);
 
   let code = 0;
   if (options.oneShot) {
@@ -212,10 +250,11 @@ export async function run(options: CliOptions): Promise<number> {
     release: options.release,
     handOver: !options.oneShot,
   });
+  await recorder.close();
   if (options.readyFile !== undefined && ready && !options.oneShot) {
     await Deno.remove(options.readyFile).catch(() => {});
   }
-  if (options.dryRun && runtimeDir !== undefined) {
+  if (options.dryRun) {
     await Deno.remove(runtimeDir, { recursive: true }).catch(() => {});
   }
   return code;

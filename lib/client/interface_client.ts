@@ -86,6 +86,8 @@ export interface InterfaceClientOptions {
   previousAddress?: string | undefined;
   /** Called after each lease change has been applied. */
   onEvent?: (event: LeaseEvent) => void;
+  /** Called after an event moved the client to another state. */
+  onStateChange?: (client: InterfaceClient) => void;
 }
 
 // States that need the raw socket. RENEWING is among them although its
@@ -255,10 +257,12 @@ export class InterfaceClient {
     const run = async () => {
       const machine = this.#machine;
       if (machine === undefined || this.#stopped) return;
+      const before = machine.state;
       const actions = machine.handle(event);
       await this.#reconcileSockets();
       for (const action of actions) await this.#perform(action);
       this.#schedule();
+      if (machine.state !== before) this.#options.onStateChange?.(this);
     };
     const next = this.#queue.then(run, run);
     this.#queue = next.catch((error) => {

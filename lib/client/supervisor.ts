@@ -64,6 +64,8 @@ export interface SupervisorOptions {
   sockets?: SocketFactory;
   /** Called for each lease change and default-route change. */
   onEvent?: (event: LeaseEvent | DefaultRouteEvent) => void;
+  /** Called when a client moves to another state. */
+  onStateChange?: (client: InterfaceClient) => void;
 }
 
 const realSockets: SocketFactory = {
@@ -130,6 +132,9 @@ export class Supervisor {
             previousAddress: options.previousAddresses?.get(name),
             ...(options.config ? { config: options.config } : {}),
             ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+            ...(options.onStateChange
+              ? { onStateChange: options.onStateChange }
+              : {}),
           }),
         );
       }
@@ -167,21 +172,28 @@ export class Supervisor {
   }
 
   /**
-   * Renews every lease now (or restarts acquisition where there is none).
+   * Renews leases now (or restarts acquisition where there is none).
    *
-   * @returns When every client has handled the request.
+   * @param names The interfaces; all of them when omitted.
+   * @returns When every client concerned has handled the request.
    */
-  async renew(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => c.renew()));
+  async renew(names?: readonly string[]): Promise<void> {
+    await Promise.all(this.#select(names).map((client) => client.renew()));
   }
 
   /**
-   * Releases every lease.
+   * Releases leases and removes their configuration.
    *
-   * @returns When every lease is released and removed.
+   * @param names The interfaces; all of them when omitted.
+   * @returns When every lease concerned is released and removed.
    */
-  async release(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => c.release()));
+  async release(names?: readonly string[]): Promise<void> {
+    await Promise.all(this.#select(names).map((client) => client.release()));
+  }
+
+  #select(names: readonly string[] | undefined): InterfaceClient[] {
+    if (names === undefined) return [...this.clients.values()];
+    return names.flatMap((name) => this.clients.get(name) ?? []);
   }
 
   /**

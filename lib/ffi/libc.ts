@@ -1,7 +1,8 @@
 /**
  * The few libc functions ocidhcp needs that Deno does not expose: AF_PACKET
- * sockets with a BPF filter, poll over an eventfd, and advisory file locks
- * that take no-wait requests.
+ * sockets with a BPF filter, poll over an eventfd, advisory file locks that
+ * take no-wait requests, and kill(2), which Deno allows only with
+ * unrestricted --allow-run.
  *
  * The library is opened lazily, on first use, so that code paths which never
  * touch a raw socket or a lock do not need `--allow-ffi`.
@@ -46,6 +47,9 @@ const SYMBOLS = {
   },
   stat: { parameters: ["buffer", "buffer"], result: "i32" },
   if_nametoindex: { parameters: ["buffer"], result: "u32" },
+  // Signals a process group (negative pid); Deno.kill needs an unrestricted
+  // run permission for that.
+  kill: { parameters: ["i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 

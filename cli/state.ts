@@ -1,0 +1,146 @@
+/**
+ * Recording what the running client knows, for its next start and for the
+ * `status` subcommand: lease records in the state directory and live
+ * snapshots in the runtime directory. A failing write is logged and the
+ * client keeps running.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type {
+  InterfaceClient,
+  LeaseEvent,
+} from "../lib/client/interface_client.ts";
+import { type LeaseStore, rebootAddress } from "../lib/state/lease_store.ts";
+import {
+  removeStatus,
+  snapshotOf,
+  writeStatus,
+} from "../lib/state/status_store.ts";
+
+const logger = getLogger(["ocidhcp", "state"]);
+
+const HOLDS_LEASE = new Set(["bound", "rebooted", "renewed", "rebound"]);
+const LOST_LEASE = new Set(["expired", "nak", "released"]);
+
+/** Keeps lease records and status snapshots up to date. */
+export class StateRecorder {
+  #store: LeaseStore | undefined;
+  #runtimeDir: string;
+  #clients: ReadonlyMap<string, InterfaceClient> = new Map();
+  #owner: string | undefined;
+  #queue: Promise<void> = Promise.resolve();
+
+  /**
+   * @param store Lease records, or undefined to keep none.
+   * @param runtimeDir Where status snapshots go.
+   */
+  constructor(store: LeaseStore | undefined, runtimeDir: string) {
+    this.#store = store;
+    this.#runtimeDir = runtimeDir;
+  }
+
+  /**
+   * Reads the addresses of unexpired leases, to ask for with INIT-REBOOT.
+   *
+   * @param names The interfaces.
+   * @returns The addresses, by interface.
+   */
+  async previousAddresses(
+    names: readonly string[],
+  ): Promise<Map<string, string>> {
+    const addresses = new Map<string, string>();
+    if (this.#store === undefined) return addresses;
+    for (const name of names) {
+      const address = rebootAddress(await this.#store.load(name), Date.now());
+      if (address !== undefined) addresses.set(name, address);
+    }
+    return addresses;
+  }
+
+  /**
+   * Sets the clients whose state is recorded.
+   *
+   * @param clients The clients, by interface.
+   */
+  attach(clients: ReadonlyMap<string, InterfaceClient>): void {
+    this.#clients = clients;
+    for (const name of clients.keys()) this.#status(name);
+  }
+
+  /**
+   * Records a lease event.
+   *
+   * @param event The event.
+   */
+  leaseEvent(event: LeaseEvent): void {
+    const store = this.#store;
+    if (store !== undefined && HOLDS_LEASE.has(event.type)) {
+      this.#enqueue(() => store.save(event.lease));
+    } else if (store !== undefined && LOST_LEASE.has(event.type)) {
+      this.#enqueue(() => store.remove(event.interface));
+    }
+    this.#status(event.interface);
+  }
+
+  /**
+   * Records a state change.
+   *
+   * @param client The client that changed.
+   */
+  stateChanged(client: InterfaceClient): void {
+    this.#status(client.interface);
+  }
+
+  /**
+   * Records a new default-route owner.
+   *
+   * @param owner The owner now.
+   * @param previous The owner before.
+   */
+  ownerChanged(owner: string | undefined, previous: string | undefined): void {
+    this.#owner = owner;
+    for (const name of [owner, previous]) {
+      if (name !== undefined && this.#clients.has(name)) this.#status(name);
+    }
+  }
+
+  /**
+   * Removes the status snapshots of stopped clients and waits for writes.
+   *
+   * @returns When done.
+   */
+  async close(): Promise<void> {
+    for (const name of this.#clients.keys()) {
+      this.#enqueue(() => removeStatus(this.#runtimeDir, name));
+    }
+    await this.#queue;
+  }
+
+  #status(name: string): void {
+    const client = this.#clients.get(name);
+    if (client === undefined) return;
+    // Read when the write runs, so a burst of changes records the latest.
+    this.#enqueue(() =>
+      writeStatus(
+        this.#runtimeDir,
+        snapshotOf({
+          interface: name,
+          state: client.state,
+          lease: client.lease,
+          deadline: client.deadline,
+          defaultRouteOwner: this.#owner === name,
+        }),
+      )
+    );
+  }
+
+  #enqueue(write: () => Promise<void>): void {
+    this.#queue = this.#queue.then(write).catch((error) => {
+      logger.error("{error}; the client keeps running", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+}
