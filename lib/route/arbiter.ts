@@ -257,16 +257,21 @@ export class DefaultRouteArbiter {
    * the same locked step. The interface stays claimed.
    *
    * @param name The interface.
+   * @param options `keepIfAlone` leaves an owned route in place when no
+   * other candidate can take it (a client stopping without releasing).
    * @throws {CommandFailedError} If `ip` fails.
    */
-  async withdraw(name: string): Promise<void> {
+  async withdraw(
+    name: string,
+    options: { keepIfAlone?: boolean } = {},
+  ): Promise<void> {
     checkInterfaceName(name);
     await this.#locked(async () => {
       this.#registered.delete(name);
       await Deno.remove(this.#registrationPath(name)).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
-      await this.#elect(undefined, name);
+      await this.#elect(undefined, name, options.keepIfAlone ?? false);
     });
     this.#updateWatch();
   }
@@ -290,7 +295,9 @@ export class DefaultRouteArbiter {
     try {
       for (const name of [...this.#registered.keys()]) {
         if (options.handOver ?? true) {
-          await this.withdraw(name);
+          // Handed to the next candidate if there is one; otherwise the
+          // route stays for the next start to adopt, as the address does.
+          await this.withdraw(name, { keepIfAlone: true });
         } else {
           this.#registered.delete(name);
           await Deno.remove(this.#registrationPath(name)).catch(() => {});
@@ -401,6 +408,7 @@ export class DefaultRouteArbiter {
   async #elect(
     asking: string | undefined,
     leaving: string | undefined,
+    keepLeaving = false,
   ): Promise<"install" | "keep" | "skip"> {
     const { live, stale } = await this.#registrations();
     const usable = await this.#usableLinks();
@@ -419,6 +427,9 @@ export class DefaultRouteArbiter {
     const eligible = [...live.keys()]
       .filter((name) => usable.has(name))
       .sort(compareInterfaceNames);
+    if (leaving !== undefined && keepLeaving && eligible.length === 0) {
+      return "skip";
+    }
 
     const decide = (name: string, route: Route): DefaultRouteDecision => {
       if (owner === undefined) {

@@ -61,8 +61,14 @@ for (const server of SERVERS) {
       );
       const status = await client.stop();
       assert.equal(status.code, 0, client.output());
-      // Stopping without --release leaves the address for the next start.
+      // Stopping without --release leaves the address, and the default
+      // route nobody else can take, for the next start to adopt.
       assert.equal((await lab.addresses("eth0"))[0]?.address, address.address);
+      assert.deepEqual(
+        (await lab.routes()).filter((r) => r.destination === "default")
+          .map((r) => r.device),
+        ["eth0"],
+      );
     },
   });
 
