@@ -49,6 +49,11 @@ Options:
                              a default route another program installed is
                              owned by its device like any other (compete, the
                              default) or never replaced (respect)
+  -s, --script PATH          hook script run on lease events with udhcpc's
+                             arguments and environment
+      --script-timeout SECONDS
+                             kill a hook still running after this long
+                             (default 10)
       --resolv-conf PATH     the resolv.conf to maintain from the leases
                              (default /etc/resolv.conf); "none" leaves DNS
                              alone
@@ -88,6 +93,10 @@ export interface CliOptions {
   clientId?: Uint8Array;
   /** Extra option codes to request. */
   requestOptions: number[];
+  /** The hook script, if any. */
+  script?: string;
+  /** Seconds a hook may run. */
+  scriptTimeout: number;
   /** The resolv.conf to maintain, or undefined for none. */
   resolvConf: string | undefined;
   /** Print events as JSON lines. */
@@ -156,6 +165,21 @@ function interfaceName(flag: string, value: string): string {
   return value;
 }
 
+function seconds(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0)) {
+    throw new UsageError(
+      `${flag} must be a positive number of seconds, got "${text}"`,
+    );
+  }
+  return value;
+}
+
 function optionCode(text: string): number {
   const code = Number(text);
   if (!/^\d{1,3}$/.test(text) || code < 1 || code > 254) {
@@ -203,6 +227,8 @@ export function parseCli(args: readonly string[]): CliOptions {
         "client-id": { type: "string", short: "c" },
         "request-option": { type: "string", short: "O", multiple: true },
         "resolv-conf": { type: "string" },
+        script: { type: "string", short: "s" },
+        "script-timeout": { type: "string" },
         events: { type: "boolean" },
         "ready-file": { type: "string" },
         "dry-run": { type: "boolean" },
@@ -229,19 +255,12 @@ export function parseCli(args: readonly string[]): CliOptions {
   if (new Set(interfaces).size !== interfaces.length) {
     throw new UsageError("an interface is named twice");
   }
-  let timeout = 30;
-  if (values.timeout !== undefined) {
-    timeout = Number(values.timeout);
-    if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(timeout > 0)) {
-      throw new UsageError(
-        `--timeout must be a positive number of seconds, got "${values.timeout}"`,
-      );
-    }
-  }
+  const timeout = seconds("--timeout", values.timeout, 30);
   const options: CliOptions = {
     interfaces,
     oneShot: values["one-shot"] ?? false,
     timeout,
+    scriptTimeout: seconds("--script-timeout", values["script-timeout"], 10),
     release: values.release ?? false,
     requestOptions: (values["request-option"] ?? []).map(optionCode),
     resolvConf: values["resolv-conf"] === "none"
@@ -288,6 +307,7 @@ export function parseCli(args: readonly string[]): CliOptions {
   if (values["client-id"] !== undefined) {
     options.clientId = hexBytes("--client-id", values["client-id"]);
   }
+  if (values.script !== undefined) options.script = values.script;
   if (values["ready-file"] !== undefined) {
     options.readyFile = values["ready-file"];
   }

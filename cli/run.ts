@@ -20,6 +20,9 @@ import { runtimeDir as namespaceRuntimeDir } from "../lib/route/runtime_dir.ts";
 import { LeaseStore } from "../lib/state/lease_store.ts";
 import { actionsForSignal, takeRequests } from "../lib/control/requests.ts";
 import { StateRecorder } from "./state.ts";
+import { HookRunner } from "../lib/hooks/hook_runner.ts";
+import { runLeaseHooks } from "../lib/hooks/lease_hooks.ts";
+import { hookEnvironment } from "../lib/hooks/hook_environment.ts";
 
 const HOLDS_LEASE = new Set(["bound", "rebooted", "renewed", "rebound"]);
 
@@ -127,6 +130,16 @@ export async function run(options: CliOptions): Promise<number> {
       : new ResolvConfWriter(resolvConf),
   );
 
+  const hooks = options.script === undefined || options.dryRun
+    ? undefined
+    : new HookRunner(options.script, {
+      timeoutMs: options.scriptTimeout * 1000,
+    });
+  let owner: string | undefined;
+  // Hooks still running when the client stops are waited for (each is
+  // bounded by its timeout): a one-shot run must not exit under its hook.
+  const pendingHooks = new Set<Promise<unknown>>();
+
   const bound = new Set<string>();
   let ready = false;
   const readyDone = Promise.withResolvers<void>();
@@ -193,11 +206,21 @@ export async function run(options: CliOptions): Promise<number> {
     onEvent: (event) => {
       emit(event);
       if (event.type === "default-route") {
+        owner = event.owner;
         recorder.ownerChanged(event.owner, event.previous);
         void dns?.setOwner(event.owner);
         return;
       }
       recorder.leaseEvent(event);
+      if (hooks !== undefined) {
+        const pending = runLeaseHooks(
+          hooks,
+          event,
+          owner !== undefined ? { defaultRouteOwner: owner } : {},
+        );
+        pendingHooks.add(pending);
+        void pending.finally(() => pendingHooks.delete(pending));
+      }
       if (event.type === "stopped") return;
       if (HOLDS_LEASE.has(event.type)) {
         bound.add(event.interface);
@@ -231,6 +254,13 @@ export async function run(options: CliOptions): Promise<number> {
       const missing = [...supervisor.clients]
         .filter(([, client]) => client.lease === undefined)
         .map(([name]) => name);
+      // udhcpc's scripts learn of a failed acquisition this way.
+      await Promise.all(missing.map((name) =>
+        hooks?.run(
+          "leasefail",
+          hookEnvironment({ event: "leasefail", interface: name }).env,
+        )
+      ));
       console.error(
         `error: no lease within ${options.timeout} s on ${missing.join(", ")}`,
       );
@@ -250,6 +280,7 @@ export async function run(options: CliOptions): Promise<number> {
     release: options.release,
     handOver: !options.oneShot,
   });
+  await Promise.allSettled(pendingHooks);
   await recorder.close();
   if (options.readyFile !== undefined && ready && !options.oneShot) {
     await Deno.remove(options.readyFile).catch(() => {});

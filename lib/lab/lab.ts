@@ -479,25 +479,35 @@ export class Lab implements AsyncDisposable {
    * "client" permission set.
    *
    * @param args The arguments for ocidhcp.
-   * @param options Extra environment variables.
+   * @param options Extra environment variables, and programs besides `ip`
+   * the client may run (hook scripts) under `deno run`.
    * @returns The running client.
    */
   spawnClient(
     args: readonly string[],
-    options: { env?: Record<string, string> } = {},
+    options: {
+      env?: Record<string, string>;
+      allowRun?: readonly string[];
+    } = {},
   ): LabProcess {
     const binary = Deno.env.get("OCIDHCP_BIN");
+    // An explicit --allow-run replaces the permission set's list, so "ip"
+    // is repeated; a compiled executable has its permissions built in.
+    const allowRun = options.allowRun === undefined
+      ? []
+      : [`--allow-run=${["ip", ...options.allowRun].join(",")}`];
     const argv = binary ? [binary, ...args] : [
       Deno.execPath(),
       "run",
       "-P=client",
+      ...allowRun,
       "--unstable-net",
       "--config",
       repoFile("deno.json"),
       repoFile("cli/main.ts"),
       ...args,
     ];
-    return this.spawn(argv, options);
+    return this.spawn(argv, options.env ? { env: options.env } : {});
   }
 
   /**
