@@ -25,6 +25,7 @@ import {
 import { type Lease, sameConfiguration } from "./lease.ts";
 import type { DhcpSocket } from "../transport/datagram.ts";
 import { SocketClosedError } from "../transport/datagram.ts";
+import { InterfaceNotFoundError } from "../transport/packet_socket.ts";
 import type { CommandRunner } from "../process/command.ts";
 import { parseHardwareAddress, showLink } from "../ip/link.ts";
 import { runIpBatch } from "../ip/batch.ts";
@@ -259,6 +260,12 @@ export class InterfaceClient {
       if (machine === undefined || this.#stopped) return;
       const before = machine.state;
       const actions = machine.handle(event);
+      if (event.type === "link-down") {
+        // The interface may be gone, and a new one of the same name would
+        // have another index: sockets are opened afresh when it returns.
+        await this.#closePacket();
+        await this.#closeUdp();
+      }
       await this.#reconcileSockets();
       for (const action of actions) await this.#perform(action);
       this.#schedule();
@@ -298,7 +305,17 @@ export class InterfaceClient {
     const state = this.state;
     if (RAW.has(state) && !this.#stopped) {
       if (this.#packet === undefined) {
-        const socket = await this.#options.sockets.openPacket(this.interface);
+        let socket: DhcpSocket;
+        try {
+          socket = await this.#options.sockets.openPacket(this.interface);
+        } catch (error) {
+          if (!(error instanceof InterfaceNotFoundError)) throw error;
+          // Removed under us; the link monitor reports its return.
+          logger.warning("{interface}: interface is gone, waiting for it", {
+            interface: this.interface,
+          });
+          return;
+        }
         this.#packet = socket;
         this.#receiveLoop(socket);
       }

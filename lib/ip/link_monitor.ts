@@ -6,6 +6,11 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import {
+  LineChild,
+  type SpawnChild,
+  spawnChild,
+} from "../process/line_child.ts";
 
 const logger = getLogger(["ocidhcp", "link"]);
 
@@ -44,28 +49,14 @@ export function parseLinkLine(line: string): LinkChange | undefined {
   };
 }
 
-/** Starts the monitor child; replaced in tests to enter a namespace. */
-export type SpawnMonitor = (argv: readonly string[]) => Deno.ChildProcess;
-
-function spawnMonitor(argv: readonly string[]): Deno.ChildProcess {
-  const [program = "ip", ...args] = argv;
-  return new Deno.Command(program, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-}
-
 /**
  * Reports when watched interfaces lose or regain carrier, or disappear.
  * Repeated reports of an unchanged state are suppressed, since the kernel
  * announces every flag change.
  */
 export class LinkMonitor {
-  #child: Deno.ChildProcess;
-  #done: Promise<void>;
-  #usable = new Map<string, boolean>();
+  #child: LineChild;
+  #usable: Map<string, boolean>;
 
   /**
    * Starts watching.
@@ -73,30 +64,19 @@ export class LinkMonitor {
    * @param names The interfaces to report on, with their current state.
    * @param onChange Called for each change of a watched interface.
    * @param spawn Starts the `ip` child.
+   * @throws {CommandNotFoundError} If `ip` is not on PATH.
    */
   constructor(
     names: ReadonlyMap<string, boolean>,
     onChange: (change: LinkChange) => void,
-    spawn: SpawnMonitor = spawnMonitor,
+    spawn: SpawnChild = spawnChild,
   ) {
     this.#usable = new Map(names);
-    const child = spawn(["ip", "-o", "monitor", "link"]);
-    this.#child = child;
-    const lines = child.stdout.pipeThrough(new TextDecoderStream());
-    this.#done = (async () => {
-      let buffer = "";
-      try {
-        for await (const chunk of lines) {
-          buffer += chunk;
-          const parts = buffer.split("\n");
-          buffer = parts.pop() ?? "";
-          for (const part of parts) this.#handle(part, onChange);
-        }
-      } catch {
-        // The stream errors when the child is killed.
-      }
-      await child.status;
-    })();
+    this.#child = new LineChild(
+      ["ip", "-o", "monitor", "link"],
+      (line) => this.#handle(line, onChange),
+      spawn,
+    );
   }
 
   #handle(line: string, onChange: (change: LinkChange) => void): void {
@@ -118,12 +98,7 @@ export class LinkMonitor {
    *
    * @returns When the child has exited.
    */
-  async close(): Promise<void> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // Already exited.
-    }
-    await this.#done;
+  close(): Promise<void> {
+    return this.#child.stop();
   }
 }

@@ -6,11 +6,11 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { LineChild, type SpawnChild } from "../process/line_child.ts";
+
+export { type SpawnChild, spawnChild } from "../process/line_child.ts";
 
 const logger = getLogger(["ocidhcp", "route"]);
-
-/** Starts a long-running child with its standard output piped. */
-export type SpawnChild = (argv: readonly string[]) => Deno.ChildProcess;
 
 /** The `ip` arguments of the watcher: IPv4 route and link events. */
 export const MONITOR_ARGV: readonly string[] = [
@@ -44,24 +44,6 @@ export function isOwnershipEvent(line: string): boolean {
 }
 
 /**
- * Starts a child through `Deno.Command`, its output piped, its errors
- * dropped.
- *
- * @param argv The program and its arguments.
- * @returns The running child.
- * @throws {Deno.errors.NotFound} If the program is not installed.
- */
-export function spawnChild(argv: readonly string[]): Deno.ChildProcess {
-  const [program = "ip", ...args] = argv;
-  return new Deno.Command(program, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-}
-
-/**
  * One `ip monitor` child calling back on every ownership event.
  *
  * Limitations: events between `start()` and the child's subscription to
@@ -70,14 +52,13 @@ export function spawnChild(argv: readonly string[]): Deno.ChildProcess {
 export class RouteWatcher {
   #spawn: SpawnChild;
   #onEvent: () => void;
-  #child: Deno.ChildProcess | undefined;
-  #done: Promise<void> | undefined;
+  #child: LineChild | undefined;
 
   /**
    * Creates a stopped watcher.
    *
    * @param spawn Starts the child; inject one that enters a namespace.
-   * @param onEvent Called for each chunk of output holding an ownership
+   * @param onEvent Called for each line of output holding an ownership
    * event.
    */
   constructor(spawn: SpawnChild, onEvent: () => void) {
@@ -91,29 +72,13 @@ export class RouteWatcher {
    */
   start(): void {
     if (this.#child !== undefined) return;
-    let child: Deno.ChildProcess;
     try {
-      child = this.#spawn(MONITOR_ARGV);
+      this.#child = new LineChild(MONITOR_ARGV, (line) => {
+        if (isOwnershipEvent(line)) this.#onEvent();
+      }, this.#spawn);
     } catch (error) {
       logger.warn("cannot watch routes: {error}", { error });
-      return;
     }
-    this.#child = child;
-    this.#done = (async () => {
-      let buffer = "";
-      try {
-        const text = child.stdout.pipeThrough(new TextDecoderStream());
-        for await (const chunk of text) {
-          buffer += chunk;
-          const lines = buffer.split("\n");
-          buffer = lines.pop() ?? "";
-          if (lines.some(isOwnershipEvent)) this.#onEvent();
-        }
-      } catch {
-        // The stream errors when the child is killed.
-      }
-      await child.status;
-    })();
   }
 
   /**
@@ -123,15 +88,7 @@ export class RouteWatcher {
    */
   async stop(): Promise<void> {
     const child = this.#child;
-    const done = this.#done;
     this.#child = undefined;
-    this.#done = undefined;
-    if (child === undefined) return;
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already exited.
-    }
-    await done;
+    await child?.stop();
   }
 }
