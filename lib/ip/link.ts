@@ -13,6 +13,9 @@ import {
   runChecked,
 } from "../process/command.ts";
 import { IP } from "./batch.ts";
+import { DeviceNotFoundError } from "./device_not_found_error.ts";
+
+export { DeviceNotFoundError };
 
 /** One network interface. */
 export interface LinkInfo {
@@ -30,25 +33,6 @@ export interface LinkInfo {
   up: boolean;
   /** Whether the link has carrier (LOWER_UP). */
   carrier: boolean;
-}
-
-/** The named interface does not exist (in this network namespace). */
-export class DeviceNotFoundError extends Error {
-  /** The interface name. */
-  readonly device: string;
-
-  /**
-   * @param device The interface name.
-   * @param options The underlying error as `cause`.
-   */
-  constructor(device: string, options?: ErrorOptions) {
-    super(
-      `Interface "${device}" does not exist; check the name with "ip link"`,
-      options,
-    );
-    this.name = "DeviceNotFoundError";
-    this.device = device;
-  }
 }
 
 interface RawLink {
@@ -118,19 +102,14 @@ export async function showLink(
   runner: CommandRunner,
   name: string,
 ): Promise<LinkInfo> {
-  let json: string;
-  try {
-    json = await runChecked(runner, [IP, "-j", "link", "show", "dev", name]);
-  } catch (error) {
-    if (
-      error instanceof CommandFailedError && /does not exist/.test(error.stderr)
-    ) {
-      throw new DeviceNotFoundError(name, { cause: error });
-    }
-    throw error;
+  const argv = [IP, "-j", "link", "show", "dev", name];
+  const result = await runner.run(argv);
+  if (result.code !== 0 && /does not exist/.test(result.stderr)) {
+    throw new DeviceNotFoundError(name, argv, result);
   }
-  const link = parseLinks(json)[0];
-  if (link === undefined) throw new DeviceNotFoundError(name);
+  if (result.code !== 0) throw new CommandFailedError(argv, result);
+  const link = parseLinks(result.stdout)[0];
+  if (link === undefined) throw new DeviceNotFoundError(name, argv, result);
   return link;
 }
 

@@ -10,6 +10,9 @@ import {
   type CommandRunner,
 } from "../process/command.ts";
 import { parseRoutes, type Route, routeArgv } from "./route.ts";
+import { DeviceNotFoundError } from "../ip/device_not_found_error.ts";
+
+export { DeviceNotFoundError };
 
 /** A route change for {@linkcode IpRoute.apply}. */
 export interface RouteChange {
@@ -17,26 +20,6 @@ export interface RouteChange {
   mode: "add" | "replace" | "delete" | "flush";
   /** The route; `device` is required. */
   route: Route;
-}
-
-/** `ip` could not find the device a route change names. */
-export class DeviceNotFoundError extends CommandFailedError {
-  /** The missing device. */
-  readonly device: string;
-
-  /**
-   * Creates the error from a failed `ip` run.
-   *
-   * @param device The missing device.
-   * @param argv The program and its arguments.
-   * @param result What it produced.
-   */
-  constructor(device: string, argv: readonly string[], result: CommandResult) {
-    super(argv, result);
-    this.name = "DeviceNotFoundError";
-    this.device = device;
-    this.message = `Cannot find device "${device}": ${this.message}`;
-  }
 }
 
 const MISSING_DEVICE = /Cannot find device "([^"]*)"/;
