@@ -58,7 +58,20 @@ export {
 export { DecodeError, OptionError } from "./lib/dhcp/errors.ts";
 export { DhcpOptions } from "./lib/dhcp/options.ts";
 export { MessageType, OptionCode } from "./lib/dhcp/constants.ts";
-export * as optionValues from "./lib/dhcp/option_values.ts";
+export {
+  classlessStaticRoutes,
+  dhcpMessageType,
+  domainName,
+  domainNameServers,
+  domainSearch,
+  interfaceMtu,
+  ipAddressLeaseTime,
+  rebindingTimeValue,
+  renewalTimeValue,
+  routers,
+  serverIdentifier,
+  subnetMask,
+} from "./lib/dhcp/option_values.ts";
 export {
   type ClasslessRoute,
   decodeClasslessRoutes,
@@ -94,3 +107,61 @@ export {
   type CommandRunner,
   DenoCommandRunner,
 } from "./lib/process/command.ts";
+export { exceedsGlibcLimit, renderResolvConf } from "./lib/dns/resolv_conf.ts";
+export {
+  ResolvConfError,
+  ResolvConfWriter,
+} from "./lib/dns/resolv_conf_writer.ts";
+export { ResolvConfManager } from "./lib/dns/resolv_conf_manager.ts";
+export { domainNameProblem, isValidDomainName } from "./lib/dns/domain_name.ts";
+export { type HookEvent, hookEventsFor } from "./lib/hooks/hook_event.ts";
+export { hookEnvironment } from "./lib/hooks/hook_environment.ts";
+export { type HookResult, HookRunner } from "./lib/hooks/hook_runner.ts";
+export { runLeaseHooks } from "./lib/hooks/lease_hooks.ts";
+export { LeaseStore, type StoredLease } from "./lib/state/lease_store.ts";
+export { readStatuses } from "./lib/state/status_store.ts";
+export { DeviceNotFoundError } from "./lib/ip/device_not_found_error.ts";
+export type { ClientIdentity } from "./lib/client/messages.ts";
+export type { Destination } from "./lib/client/state_machine.ts";
+export type { LeaseContext, LeaseResult } from "./lib/client/lease.ts";
+export type {
+  DefaultRouteDecision,
+  DefaultRouteInput,
+  DefaultRouteOwner,
+  ForeignPolicy,
+} from "./lib/route/default_route_policy.ts";
+export type { RouteChange } from "./lib/route/ip_route.ts";
+export type { LeaseRouteInput, LeaseRoutes } from "./lib/route/lease_routes.ts";
+export type { RouteMode } from "./lib/route/route.ts";
+export type { SpawnChild } from "./lib/process/line_child.ts";
+export type { CommandResult, RunOptions } from "./lib/process/command.ts";
+export type {
+  Datagram,
+  DhcpSocket,
+  SendOptions,
+} from "./lib/transport/datagram.ts";
+export type {
+  RejectedValue as RejectedDnsValue,
+  RenderedResolvConf,
+  ResolvConfInput,
+  ResolvConfLease,
+} from "./lib/dns/resolv_conf.ts";
+export type { WriteOutcome } from "./lib/dns/resolv_conf_writer.ts";
+export { HOOK_EVENTS } from "./lib/hooks/hook_event.ts";
+export type {
+  HookEnvironment,
+  HookEnvironmentInput,
+  RejectedValue as RejectedHookValue,
+} from "./lib/hooks/hook_environment.ts";
+export type {
+  HookRunnerLike,
+  LeaseHookOptions,
+} from "./lib/hooks/lease_hooks.ts";
+export {
+  type ClockReading,
+  LEASE_RECORD_VERSION,
+} from "./lib/state/lease_store.ts";
+export type {
+  ClientSnapshot,
+  InterfaceStatus,
+} from "./lib/state/status_store.ts";

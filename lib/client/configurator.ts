@@ -112,6 +112,8 @@ export class IpConfigurator implements LeaseConfigurator {
   #installed = new Map<string, Route[]>();
 
   /**
+   * Creates an IpConfigurator.
+   *
    * @param options The runner, the default-route coordinator and settings.
    */
   constructor(options: IpConfiguratorOptions) {

@@ -140,6 +140,8 @@ export class InterfaceClient {
   #boundResolvers: Array<(lease: Lease) => void> = [];
 
   /**
+   * Creates an InterfaceClient.
+   *
    * @param interfaceName The interface to run on.
    * @param options Collaborators and settings.
    */

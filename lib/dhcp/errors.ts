@@ -15,6 +15,8 @@ export class DecodeError extends Error {
   readonly offset: number;
 
   /**
+   * Creates a DecodeError.
+   *
    * @param detail What is wrong, without the "Cannot decode" prefix.
    * @param field What was being decoded.
    * @param offset Where the problem is.
@@ -39,6 +41,8 @@ export class DecodeError extends Error {
  */
 export class OptionError extends DecodeError {
   /**
+   * Creates an OptionError.
+   *
    * @param detail What is wrong.
    * @param field The option's name, such as "subnet mask (1)".
    * @param offset Where within the option value the problem is.

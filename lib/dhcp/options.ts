@@ -49,6 +49,8 @@ export class DhcpOptions {
   #values = new Map<number, Uint8Array>();
 
   /**
+   * Creates a DhcpOptions.
+   *
    * @param entries Code and value pairs; repeated codes are concatenated.
    * @throws {RangeError} For code 0 (PAD), 255 (END) or one not 1 to 254.
    */
@@ -59,6 +61,8 @@ export class DhcpOptions {
   }
 
   /**
+   * Returns an option's value.
+   *
    * @param code The option code.
    * @returns The value, all instances joined, or undefined when absent.
    */
@@ -67,6 +71,8 @@ export class DhcpOptions {
   }
 
   /**
+   * Tells whether an option is present.
+   *
    * @param code The option code.
    * @returns Whether the option is present (possibly with an empty value).
    */
@@ -107,6 +113,8 @@ export class DhcpOptions {
   }
 
   /**
+   * Removes an option.
+   *
    * @param code The option code.
    * @returns Whether the option was present.
    */
@@ -114,12 +122,20 @@ export class DhcpOptions {
     return this.#values.delete(code);
   }
 
-  /** @returns The codes present, in first-insertion order. */
+  /**
+   * Lists the option codes.
+   *
+   * @returns The codes present, in first-insertion order.
+   */
   codes(): number[] {
     return [...this.#values.keys()];
   }
 
-  /** @returns The code and value pairs, in first-insertion order. */
+  /**
+   * Lists the options.
+   *
+   * @returns The code and value pairs, in first-insertion order.
+   */
   entries(): Array<[number, Uint8Array]> {
     return [...this.#values.entries()];
   }
@@ -129,7 +145,11 @@ export class DhcpOptions {
     return this.#values.size;
   }
 
-  /** @returns An iterator over the code and value pairs. */
+  /**
+   * Iterates over the options.
+   *
+   * @returns An iterator over the code and value pairs.
+   */
   [Symbol.iterator](): IterableIterator<[number, Uint8Array]> {
     return this.#values.entries();
   }

@@ -42,6 +42,8 @@ export class ResolvConfManager {
   #queue: Promise<void> = Promise.resolve();
 
   /**
+   * Creates a ResolvConfManager.
+   *
    * @param target The writer of the file.
    */
   constructor(target: ResolvConfTarget | ResolvConfWriter) {

@@ -42,6 +42,8 @@ export class ResolvConfError extends Error {
   readonly code: string | undefined;
 
   /**
+   * Creates a ResolvConfError.
+   *
    * @param path The file.
    * @param operation What failed, such as "write".
    * @param cause The underlying error.
@@ -86,6 +88,8 @@ export class ResolvConfWriter {
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
+   * Creates a ResolvConfWriter.
+   *
    * @param path The file to manage.
    */
   constructor(path: string = "/etc/resolv.conf") {

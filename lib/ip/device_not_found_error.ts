@@ -13,6 +13,8 @@ export class DeviceNotFoundError extends CommandFailedError {
   readonly device: string;
 
   /**
+   * Creates a DeviceNotFoundError.
+   *
    * @param device The missing interface.
    * @param argv The `ip` command that found it missing.
    * @param result What that command produced.

@@ -49,6 +49,8 @@ export class CommandFailedError extends Error {
   readonly stderr: string;
 
   /**
+   * Creates a CommandFailedError.
+   *
    * @param argv The program and its arguments.
    * @param result What it produced.
    */
@@ -71,6 +73,8 @@ export class CommandNotFoundError extends Error {
   readonly argv: readonly string[];
 
   /**
+   * Creates a CommandNotFoundError.
+   *
    * @param argv The program and its arguments.
    * @param options The underlying error as `cause`.
    */
