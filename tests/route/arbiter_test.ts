@@ -95,11 +95,17 @@ for (const names of [["eth2", "eth10"], ["eth2", "eth10", "br-lan", "eth1"]]) {
               await arbiter.close();
             }
           }
-          assert.deepEqual(await defaultRoutes(lab), [], `round ${round}`);
+          // Closing hands the route along until the last candidate, which
+          // leaves it for a restarted client to adopt.
+          assert.ok(
+            (await defaultRoutes(lab)).length <= 1,
+            `round ${round}: more than one default route after close()`,
+          );
           assert.deepEqual(
             [...Deno.readDirSync(`${runtimeDir}/candidates`)],
             [],
           );
+          await lab.runner.run(["ip", "-4", "route", "flush", "proto", "dhcp"]);
         }
       });
     },
@@ -441,7 +447,8 @@ Deno.test(
         children[0]?.kill("SIGTERM");
         const { value } = await readers[0]!.read();
         assert.equal(value?.trim(), "closed");
-        assert.deepEqual(await defaultRoutes(lab), []);
+        // The last candidate stopping leaves its route for the next start.
+        assert.deepEqual(await defaultRoutes(lab), [ownerLine(lab, "eth1")]);
       } finally {
         for (const child of children) {
           try {
