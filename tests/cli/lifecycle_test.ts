@@ -84,6 +84,10 @@ for (const server of SERVERS) {
       const client = lab.spawnClient(["eth0"]);
       await client.waitFor(/installed the default route/, 15_000);
       const first = (await lab.addresses("eth0"))[0]?.address;
+      const expiry = async () =>
+        (await lab.serverLeases(0)).find((lease) => lease.address === first)
+          ?.expires ?? 0;
+      const before = await expiry();
       // RENEWING is unicast from the leased address to the server.
       await client.waitFor(/renewing \S+ with \S+/, 10_000);
       await waitUntil(
@@ -93,6 +97,17 @@ for (const server of SERVERS) {
       );
       assert.equal((await lab.addresses("eth0"))[0]?.address, first);
       assert.doesNotMatch(client.output(), /rebinding|expired|File exists/);
+      // The server saw the renewal: its lease store moved the expiry on.
+      // udhcpd writes its store only every few hours.
+      if (server !== "udhcpd") {
+        await waitUntil(
+          async () => (await expiry()) > before,
+          5_000,
+          async () =>
+            `${server} kept expiry ${before}: ` +
+            JSON.stringify(await lab.serverLeases(0)),
+        );
+      }
       await client.stop();
     },
   });
