@@ -176,6 +176,7 @@ export interface LabRoute {
 export type LinkSide = "server" | "client";
 
 const SERVER_INDEX_BASE = 10000;
+const SUBCOMMANDS = new Set(["status", "renew", "release"]);
 const MAX_LINKS = 512;
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const READY_TIMEOUT_MS = 15000;
@@ -316,6 +317,10 @@ export class Lab implements AsyncDisposable {
   #namespaces: string[] = [];
   #clients = new Set<LabProcess>();
   #directory: string | undefined;
+
+  get #netnsEtc(): string {
+    return `/etc/netns/${this.clientNamespace}`;
+  }
   #closing: Promise<void> | undefined;
 
   private constructor(id: string, server: ServerKind) {
@@ -376,6 +381,11 @@ export class Lab implements AsyncDisposable {
     this.#directory = await Deno.makeTempDir({ prefix: `${this.id}-` });
     this.#namespaces.push(this.clientNamespace);
     await createNamespace(this.clientNamespace, { runner: this.#host });
+    // `ip netns exec` bind-mounts /etc/netns/<namespace>/resolv.conf over
+    // /etc/resolv.conf, so clients in the lab write their own file (a mount
+    // point, as in a container) and never the host's.
+    await Deno.mkdir(this.#netnsEtc, { recursive: true });
+    await Deno.writeTextFile(`${this.#netnsEtc}/resolv.conf`, "");
     for (const [i, name] of names.entries()) {
       const link = linkPlan(this.id, name, i, options);
       const directory = `${this.#directory}/link${i}`;
@@ -496,7 +506,12 @@ export class Lab implements AsyncDisposable {
     const allowRun = options.allowRun === undefined
       ? []
       : [`--allow-run=${["ip", ...options.allowRun].join(",")}`];
-    const argv = binary ? [binary, ...args] : [
+    // Lease records stay in the lab: clients of other labs use the same
+    // interface names.
+    const state = args.includes("--state-dir") || SUBCOMMANDS.has(args[0] ?? "")
+      ? []
+      : ["--state-dir", `${this.#directory}/state`];
+    const argv = binary ? [binary, ...args, ...state] : [
       Deno.execPath(),
       "run",
       "-P=client",
@@ -506,6 +521,7 @@ export class Lab implements AsyncDisposable {
       repoFile("deno.json"),
       repoFile("cli/main.ts"),
       ...args,
+      ...state,
     ];
     return this.spawn(argv, options.env ? { env: options.env } : {});
   }
@@ -847,6 +863,7 @@ export class Lab implements AsyncDisposable {
     if (this.#directory !== undefined) {
       await settle([Deno.remove(this.#directory, { recursive: true })]);
     }
+    await Deno.remove(this.#netnsEtc, { recursive: true }).catch(() => {});
     logger.debug("lab {id}: closed", { id: this.id });
     if (failures.length > 0) throw failures[0];
   }

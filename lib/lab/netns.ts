@@ -111,6 +111,8 @@ export async function deleteNamespace(
   options: NamespaceOptions = {},
 ): Promise<void> {
   const runner = options.runner ?? new DenoCommandRunner();
+  // Files `ip netns exec` mounts over /etc for the namespace, if any.
+  await Deno.remove(`/etc/netns/${name}`, { recursive: true }).catch(() => {});
   if (!(await listNamespaces(options)).includes(name)) return;
   // A process still inside keeps the namespace's interfaces alive after
   // the name is gone, and a server there would keep answering.

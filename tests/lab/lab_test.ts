@@ -365,3 +365,26 @@ Deno.test(
     }
   },
 );
+
+Deno.test({
+  name: "a lab gives its client namespace a resolv.conf of its own",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const host = await Deno.readTextFile("/etc/resolv.conf");
+    const lab = await Lab.create();
+    const own = `/etc/netns/${lab.clientNamespace}/resolv.conf`;
+    try {
+      await lab.run([
+        "sh",
+        "-c",
+        "echo nameserver 198.18.0.53 > /etc/resolv.conf",
+      ]);
+      assert.equal(await Deno.readTextFile(own), "nameserver 198.18.0.53\n");
+      assert.equal(await Deno.readTextFile("/etc/resolv.conf"), host);
+    } finally {
+      await lab.close();
+    }
+    await assert.rejects(Deno.stat(own), Deno.errors.NotFound);
+  },
+});
