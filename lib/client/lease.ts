@@ -117,6 +117,25 @@ export class LeaseError extends Error {
   }
 }
 
+// Drops gateways no host can route through: a server that names the
+// broadcast, a multicast or loopback address, or the client itself, would
+// otherwise get a default route installed through it.
+function usableGateways(
+  gateways: readonly string[],
+  address: string,
+  what: string,
+  warnings: string[],
+): string[] {
+  return gateways.filter((gateway) => {
+    const problem = gateway === address
+      ? "the leased address itself"
+      : unicastProblem(gateway);
+    if (problem === null) return true;
+    warnings.push(`ignored gateway ${gateway} in ${what}: ${problem}`);
+    return false;
+  });
+}
+
 /**
  * Returns the classful prefix of an address (RFC 791): /8 for class A, /16
  * for class B, /24 otherwise. dhcpcd falls back to this too when a server
@@ -299,6 +318,15 @@ export function leaseFromAck(
   } else {
     prefix = maskToPrefix(mask);
   }
+  if (prefix === 0) {
+    // A /0 would put every destination on the link and make every gateway
+    // "on-link"; no server means that.
+    throw new LeaseError(
+      iface,
+      `DHCPACK on ${iface} offers ${address} with subnet mask 0.0.0.0; ` +
+        `check the server's subnet mask`,
+    );
+  }
   // /31 (RFC 3021) and /32 have no network or broadcast address to avoid.
   if (prefix <= 30) {
     const network = networkAddress(address, prefix);
@@ -318,9 +346,9 @@ export function leaseFromAck(
     address,
     prefix,
     serverIdentifier: server,
-    routers: optional(
-      () => routers(options),
-      [],
+    routers: usableGateways(
+      optional(() => routers(options), [], "router (option 3)", warnings),
+      address,
       "router (option 3)",
       warnings,
     ),
@@ -353,7 +381,19 @@ export function leaseFromAck(
     "classless static routes (option 121)",
     warnings,
   );
-  if (routes !== undefined) lease.classlessStaticRoutes = routes;
+  if (routes !== undefined) {
+    lease.classlessStaticRoutes = routes.filter((route) =>
+      // 0.0.0.0 is RFC 3442's on-link gateway, not an address to reach.
+      route.gateway === "0.0.0.0" ||
+      usableGateways(
+          [route.gateway],
+          address,
+          `classless static route ${route.destination}/${route.prefix} ` +
+            `(option 121)`,
+          warnings,
+        ).length === 1
+    );
+  }
   const mtu = optional(
     () => interfaceMtu(options),
     undefined,

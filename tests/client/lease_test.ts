@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MessageType, OptionCode } from "../../lib/dhcp/constants.ts";
 import { DhcpOptions } from "../../lib/dhcp/options.ts";
+import { encodeClasslessRoutes } from "../../lib/dhcp/classless_routes.ts";
 import {
   encodeIpv4List,
   encodeUint16,
@@ -113,6 +114,7 @@ Deno.test("leaseFromAck() rejects unusable DHCPACKs", async (t) => {
       { mask: "255.0.255.0" },
       /malformed subnet mask.*not contiguous/,
     ],
+    ["mask 0.0.0.0", { mask: "0.0.0.0" }, /subnet mask 0\.0\.0\.0/],
   ];
   for (const [name, init, pattern] of cases) {
     await t.step(name, () => {
@@ -291,6 +293,54 @@ Deno.test("sameConfiguration() ignores timers only", async (t) => {
       const other: Lease = { ...base, ...change, options: new DhcpOptions() };
       assert.equal(sameConfiguration(base, other), false);
       assert.equal(sameConfiguration(other, base), false);
+    });
+  }
+});
+
+Deno.test("leaseFromAck() drops gateways no host can route through", async (t) => {
+  const bad = [
+    ["0.0.0.0", /unspecified/],
+    ["255.255.255.255", /limited broadcast/],
+    ["224.0.0.1", /multicast/],
+    ["127.0.0.1", /loopback/],
+    ["192.0.2.10", /the leased address itself/],
+  ] as const;
+  for (const [gateway, reason] of bad) {
+    await t.step(`router ${gateway}`, () => {
+      const { lease, warnings } = leaseFromAck(
+        ack({
+          extra: [[
+            OptionCode.ROUTER,
+            encodeIpv4List([gateway, "192.0.2.1"]),
+          ]],
+        }),
+        CONTEXT,
+      );
+      assert.deepEqual(lease.routers, ["192.0.2.1"]);
+      assert.ok(
+        warnings.some((w) => w.includes(gateway) && reason.test(w)),
+        warnings.join("; "),
+      );
+    });
+    await t.step(`option 121 gateway ${gateway}`, () => {
+      const routes = encodeClasslessRoutes([
+        { destination: "0.0.0.0", prefix: 0, gateway },
+        { destination: "10.0.0.0", prefix: 8, gateway: "192.0.2.1" },
+        { destination: "192.0.2.0", prefix: 24, gateway: "0.0.0.0" },
+      ]);
+      const { lease } = leaseFromAck(
+        ack({ extra: [[OptionCode.CLASSLESS_STATIC_ROUTE, routes]] }),
+        CONTEXT,
+      );
+      const expected = [
+        { destination: "10.0.0.0", prefix: 8, gateway: "192.0.2.1" },
+        { destination: "192.0.2.0", prefix: 24, gateway: "0.0.0.0" },
+      ];
+      // 0.0.0.0 is RFC 3442's on-link gateway and stays.
+      if (gateway === "0.0.0.0") {
+        expected.unshift({ destination: "0.0.0.0", prefix: 0, gateway });
+      }
+      assert.deepEqual(lease.classlessStaticRoutes, expected);
     });
   }
 });
