@@ -146,9 +146,11 @@ export async function run(options: CliOptions): Promise<number> {
   const emit = (event: StreamEvent) => {
     if (options.events) print(eventLine(event));
   };
-  // Ready means usable: addresses, routes and resolv.conf are all in place.
+  // Ready means usable: addresses, routes and resolv.conf are all in place,
+  // and the leases are recorded for a restart.
   const onReady = async () => {
     await dns?.flush();
+    await recorder.flush();
     logger.info("ready: {interfaces} configured", {
       interfaces: interfaces.join(", "),
     });

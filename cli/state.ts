@@ -107,6 +107,15 @@ export class StateRecorder {
   }
 
   /**
+   * Waits for every record asked for so far.
+   *
+   * @returns When the writes are done (or failed and were logged).
+   */
+  flush(): Promise<void> {
+    return this.#queue;
+  }
+
+  /**
    * Removes the status snapshots of stopped clients and waits for writes.
    *
    * @returns When done.
