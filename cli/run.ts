@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type { CliOptions } from "./args.ts";
 import { eventLine, type StreamEvent } from "./events.ts";
 import { Supervisor } from "../lib/client/supervisor.ts";
+import { holdsLease } from "../lib/client/interface_client.ts";
 import type { ClientConfig } from "../lib/client/state_machine.ts";
 import { DenoCommandRunner } from "../lib/process/command.ts";
 import { DryRunRunner } from "../lib/process/dry_run.ts";
@@ -23,8 +24,6 @@ import { StateRecorder } from "./state.ts";
 import { HookRunner } from "../lib/hooks/hook_runner.ts";
 import { runLeaseHooks } from "../lib/hooks/lease_hooks.ts";
 import { hookEnvironment } from "../lib/hooks/hook_environment.ts";
-
-const HOLDS_LEASE = new Set(["bound", "rebooted", "renewed", "rebound"]);
 
 const logger = getLogger(["ocidhcp", "cli"]);
 const encoder = new TextEncoder();
@@ -223,8 +222,9 @@ export async function run(options: CliOptions): Promise<number> {
         pendingHooks.add(pending);
         void pending.finally(() => pendingHooks.delete(pending));
       }
-      if (event.type === "stopped") return;
-      if (HOLDS_LEASE.has(event.type)) {
+      const holds = holdsLease(event);
+      if (holds === undefined) return;
+      if (holds) {
         bound.add(event.interface);
         void dns?.update(event.interface, event.lease);
       } else {

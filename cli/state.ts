@@ -8,9 +8,10 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type {
-  InterfaceClient,
-  LeaseEvent,
+import {
+  holdsLease,
+  type InterfaceClient,
+  type LeaseEvent,
 } from "../lib/client/interface_client.ts";
 import { type LeaseStore, rebootAddress } from "../lib/state/lease_store.ts";
 import {
@@ -21,8 +22,9 @@ import {
 
 const logger = getLogger(["ocidhcp", "state"]);
 
-const HOLDS_LEASE = new Set(["bound", "rebooted", "renewed", "rebound"]);
-const LOST_LEASE = new Set(["expired", "nak", "released"]);
+// Carrier loss keeps the record: the address is asked for again with
+// INIT-REBOOT when the link returns, or after a restart.
+const FORGETS_LEASE = new Set(["expired", "nak", "released"]);
 
 /** Keeps lease records and status snapshots up to date. */
 export class StateRecorder {
@@ -76,9 +78,9 @@ export class StateRecorder {
    */
   leaseEvent(event: LeaseEvent): void {
     const store = this.#store;
-    if (store !== undefined && HOLDS_LEASE.has(event.type)) {
+    if (store !== undefined && holdsLease(event) === true) {
       this.#enqueue(() => store.save(event.lease));
-    } else if (store !== undefined && LOST_LEASE.has(event.type)) {
+    } else if (store !== undefined && FORGETS_LEASE.has(event.type)) {
       this.#enqueue(() => store.remove(event.interface));
     }
     this.#status(event.interface);

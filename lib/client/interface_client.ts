@@ -71,6 +71,26 @@ export interface LeaseEvent {
   lease: Lease;
 }
 
+const HOLDING: ReadonlySet<LeaseEvent["type"]> = new Set<LeaseEvent["type"]>([
+  "bound",
+  "rebooted",
+  "renewed",
+  "rebound",
+]);
+
+/**
+ * Tells whether an interface holds its lease after an event: true after a
+ * bind or a renewal, false after expiry, NAK, release or carrier loss, and
+ * undefined after "stopped", which leaves the configuration as it was.
+ *
+ * @param event The event.
+ * @returns Whether the event's lease is in place.
+ */
+export function holdsLease(event: LeaseEvent): boolean | undefined {
+  if (event.type === "stopped") return undefined;
+  return HOLDING.has(event.type);
+}
+
 /** Options for {@linkcode InterfaceClient}. */
 export interface InterfaceClientOptions {
   /** What the client sends: host name, client identifier and so on. */
