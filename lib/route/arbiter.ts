@@ -513,7 +513,10 @@ export class DefaultRouteArbiter {
 
     const previous = this.#owner;
     this.#owner = installed !== undefined ? winner : owner?.device;
-    if (this.#owner !== previous) this.#onOwnerChange?.(this.#owner, previous);
+    if (this.#owner !== previous) {
+      this.#onOwnerChange?.(this.#owner, previous);
+      this.#updateWatch();
+    }
     if (askingFailure !== undefined && asking !== undefined) {
       // A route the kernel refuses would be retried, and fail, at every
       // election: the candidacy ends with the offer's error.
@@ -541,15 +544,25 @@ export class DefaultRouteArbiter {
     if (needed && !this.#watching) {
       this.#watching = true;
       this.#watcher.start();
-      this.#timer = setInterval(
-        () => this.#checkStaleCandidates(),
-        STALE_CHECK_MS,
-      );
     } else if (!needed && this.#watching) {
       this.#watching = false;
       this.#stopTimers();
       const stopping = this.#watcher.stop();
       this.#background = this.#background.then(() => stopping);
+    }
+    // Only a process that does not own the route has a dead owner to
+    // notice; an owner (the usual case with one process for all
+    // interfaces) stays idle instead of waking twice a second.
+    const polling = needed &&
+      !(this.#owner !== undefined && this.#claims.has(this.#owner));
+    if (polling && this.#timer === undefined) {
+      this.#timer = setInterval(
+        () => this.#checkStaleCandidates(),
+        STALE_CHECK_MS,
+      );
+    } else if (!polling && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
     }
   }
 
