@@ -288,9 +288,12 @@ export class InterfaceClient {
         await this.#closePacket();
         await this.#closeUdp();
       }
-      await this.#reconcileSockets();
+      await this.#openSockets();
       for (const action of actions) await this.#perform(action);
       this.#schedule();
+      // Closing a packet socket waits for the kernel (synchronize_net, 8 to
+      // 16 ms), so it happens after the lease is applied, not before.
+      await this.#closeUnneededSockets();
       if (machine.state !== before) this.#options.onStateChange?.(this);
     };
     const next = this.#queue.then(run, run);
@@ -323,40 +326,42 @@ export class InterfaceClient {
     }, Math.min(delay, 0x7fffffff));
   }
 
-  async #reconcileSockets(): Promise<void> {
+  async #openSockets(): Promise<void> {
+    if (this.#stopped) return;
     const state = this.state;
-    if (RAW.has(state) && !this.#stopped) {
-      if (this.#packet === undefined) {
-        let socket: DhcpSocket;
-        try {
-          socket = await this.#options.sockets.openPacket(this.interface);
-        } catch (error) {
-          if (!(error instanceof InterfaceNotFoundError)) throw error;
-          // Removed under us; the link monitor reports its return.
-          logger.warning("{interface}: interface is gone, waiting for it", {
-            interface: this.interface,
-          });
-          return;
-        }
-        this.#packet = socket;
-        this.#receiveLoop(socket);
+    if (RAW.has(state) && this.#packet === undefined) {
+      let socket: DhcpSocket;
+      try {
+        socket = await this.#options.sockets.openPacket(this.interface);
+      } catch (error) {
+        if (!(error instanceof InterfaceNotFoundError)) throw error;
+        // Removed under us; the link monitor reports its return.
+        logger.warning("{interface}: interface is gone, waiting for it", {
+          interface: this.interface,
+        });
+        return;
       }
-    } else {
-      // Once BOUND the raw socket is closed: it costs a poll slot and would
-      // see every DHCP reply on the link.
-      await this.#closePacket();
+      this.#packet = socket;
+      this.#receiveLoop(socket);
     }
     const address = this.#machine?.lease?.address;
-    if (UNICAST.has(state) && address !== undefined && !this.#stopped) {
-      if (this.#udp?.address !== address) {
-        await this.#closeUdp();
-        const socket = await this.#options.sockets.openUdp(address);
-        this.#udp = { socket, address };
-        this.#receiveLoop(socket);
-      }
-    } else {
+    if (
+      UNICAST.has(state) && address !== undefined &&
+      this.#udp?.address !== address
+    ) {
       await this.#closeUdp();
+      const socket = await this.#options.sockets.openUdp(address);
+      this.#udp = { socket, address };
+      this.#receiveLoop(socket);
     }
+  }
+
+  async #closeUnneededSockets(): Promise<void> {
+    const state = this.state;
+    // Once BOUND the raw socket is closed: it costs a poll slot and would
+    // see every DHCP reply on the link.
+    if (!RAW.has(state) || this.#stopped) await this.#closePacket();
+    if (!UNICAST.has(state) || this.#stopped) await this.#closeUdp();
   }
 
   async #closePacket(): Promise<void> {

@@ -188,6 +188,9 @@ export class DefaultRouteArbiter {
     this.#assertOpen();
     if (this.#claims.has(name)) return;
     this.#claims.set(name, await claimInterface(this.#dir, name));
+    // Started now, while the interface is still acquiring its lease, so
+    // spawning the watcher is not on the path to the first election.
+    this.#updateWatch();
   }
 
   /**
@@ -537,10 +540,12 @@ export class DefaultRouteArbiter {
     return "skip";
   }
 
-  // Watches while this process has a candidacy: a non-owner must notice
-  // the owner's loss, and an owner alone must notice its link coming back.
+  // Watches while this process claims an interface or has a candidacy: a
+  // non-owner must notice the owner's loss, and an owner alone must notice
+  // its link coming back.
   #updateWatch(): void {
-    const needed = !this.#closed && this.#registered.size > 0;
+    const needed = !this.#closed &&
+      (this.#registered.size > 0 || this.#claims.size > 0);
     if (needed && !this.#watching) {
       this.#watching = true;
       this.#watcher.start();
@@ -553,7 +558,7 @@ export class DefaultRouteArbiter {
     // Only a process that does not own the route has a dead owner to
     // notice; an owner (the usual case with one process for all
     // interfaces) stays idle instead of waking twice a second.
-    const polling = needed &&
+    const polling = needed && this.#registered.size > 0 &&
       !(this.#owner !== undefined && this.#claims.has(this.#owner));
     if (polling && this.#timer === undefined) {
       this.#timer = setInterval(
