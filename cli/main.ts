@@ -8,9 +8,6 @@
 
 import denoConfig from "../deno.json" with { type: "json" };
 import { HELP, parseCli, PROGRAM, USAGE, UsageError } from "./args.ts";
-import { configureLogging } from "./logging.ts";
-import { run } from "./run.ts";
-import { runControl } from "./control.ts";
 
 const SUBCOMMANDS = new Set(["status", "renew", "release"]);
 
@@ -22,7 +19,11 @@ const SUBCOMMANDS = new Set(["status", "renew", "release"]);
  */
 export async function main(args: readonly string[]): Promise<number> {
   const [first, ...rest] = args;
+  // The client and the subcommands are loaded only when used: --help,
+  // --version and argument errors answer without loading LogTape, the
+  // sockets or iproute2 wrappers.
   if (first !== undefined && SUBCOMMANDS.has(first)) {
+    const { runControl } = await import("./control.ts");
     return await runControl(first as "status" | "renew" | "release", rest);
   }
   let options;
@@ -41,6 +42,10 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(`${PROGRAM} ${denoConfig.version}`);
     return 0;
   }
+  const [{ configureLogging }, { run }] = await Promise.all([
+    import("./logging.ts"),
+    import("./run.ts"),
+  ]);
   configureLogging(options.logLevel, options.logFormat);
   try {
     return await run(options);
