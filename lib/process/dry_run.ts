@@ -16,6 +16,8 @@ const READ_ONLY = new Set(["show", "list", "lst", "monitor", "get"]);
  * @returns True for listing and monitoring commands.
  */
 export function isReadOnly(argv: readonly string[]): boolean {
+  // JSON output (-j) is only ever asked of listings, batched or not.
+  if (argv.includes("-j")) return true;
   return argv.some((arg) => READ_ONLY.has(arg)) && !argv.includes("-batch");
 }
 

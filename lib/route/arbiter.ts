@@ -26,7 +26,8 @@ import {
 } from "./interface_claim.ts";
 import { DeviceNotFoundError, IpRoute, type RouteChange } from "./ip_route.ts";
 import { acquireLock, type FileLock, isLockHeld } from "./lock.ts";
-import { isDefaultRoute, type Route } from "./route.ts";
+import { isDefaultRoute, parseRoutes, type Route } from "./route.ts";
+import { parseLinks } from "../ip/link.ts";
 import { RouteWatcher, type SpawnChild, spawnChild } from "./route_watcher.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
@@ -386,24 +387,24 @@ export class DefaultRouteArbiter {
 
   // Interfaces that are up with carrier; a default route through any other
   // is dropped or unusable.
-  async #usableLinks(): Promise<Set<string>> {
-    const argv = ["ip", "-j", "link", "show"];
-    const result = await this.#runner.run(argv);
-    const usable = new Set<string>();
-    if (result.code !== 0 || result.stdout.trim() === "") return usable;
-    const links: unknown = JSON.parse(result.stdout);
-    if (!Array.isArray(links)) return usable;
-    for (const link of links) {
-      const { ifname, flags } = link as { ifname?: unknown; flags?: unknown };
-      if (typeof ifname !== "string" || !Array.isArray(flags)) continue;
-      if (
-        flags.includes("UP") && flags.includes("LOWER_UP") &&
-        !flags.includes("NO-CARRIER")
-      ) {
-        usable.add(ifname);
-      }
+  // The links and the main table from one `ip` process: an election sits
+  // on the path from a lease to "configured", and each spawn costs.
+  async #snapshot(): Promise<{ usable: Set<string>; routes: Route[] }> {
+    const argv = ["ip", "-4", "-j", "-batch", "-"];
+    const stdin = "link show\nroute show table main\n";
+    const result = await this.#runner.run(argv, { stdin });
+    // `ip -j` prints each listing as one line of compact JSON.
+    const [links, routes] = result.stdout.split("\n").filter((line) =>
+      line.trim() !== ""
+    );
+    if (result.code !== 0 || links === undefined || routes === undefined) {
+      throw new CommandFailedError([...argv, "<<", stdin.trimEnd()], result);
     }
-    return usable;
+    const usable = new Set(
+      parseLinks(links).filter((link) => link.up && link.carrier)
+        .map((link) => link.name),
+    );
+    return { usable, routes: parseRoutes(routes, "main") };
   }
 
   // One election; must run under the namespace lock. `asking` is the
@@ -414,10 +415,9 @@ export class DefaultRouteArbiter {
     keepLeaving = false,
   ): Promise<"install" | "keep" | "skip"> {
     const { live, stale } = await this.#registrations();
-    const usable = await this.#usableLinks();
-    const defaults = (await this.#ip.list({ table: "main" }))
-      .filter(isDefaultRoute)
-      .sort(byMetric);
+    const snapshot = await this.#snapshot();
+    const usable = snapshot.usable;
+    const defaults = snapshot.routes.filter(isDefaultRoute).sort(byMetric);
     const gone = new Set(stale);
     if (leaving !== undefined && !live.has(leaving)) gone.add(leaving);
     const ours = (route: Route): boolean =>

@@ -28,5 +28,7 @@ Deno.test("DryRunRunner runs reads and prints changes", async () => {
     "ip -4 addr replace 10.0.0.2/24 dev eth0",
   ]);
   assert.equal(isReadOnly(["ip", "-o", "monitor", "link"]), true);
+  assert.equal(isReadOnly(["ip", "-4", "-j", "-batch", "-"]), true);
+  assert.equal(isReadOnly(["ip", "-4", "-force", "-batch", "-"]), false);
   assert.equal(isReadOnly(["ip", "link", "set", "dev", "eth0", "up"]), false);
 });
