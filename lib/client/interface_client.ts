@@ -27,7 +27,7 @@ import type { DhcpSocket } from "../transport/datagram.ts";
 import { SocketClosedError } from "../transport/datagram.ts";
 import { InterfaceNotFoundError } from "../transport/packet_socket.ts";
 import type { CommandRunner } from "../process/command.ts";
-import { parseHardwareAddress, showLink } from "../ip/link.ts";
+import { type LinkInfo, parseHardwareAddress, showLink } from "../ip/link.ts";
 import { runIpBatch } from "../ip/batch.ts";
 import { linkUpArgv } from "../ip/address.ts";
 import type { LeaseConfigurator } from "./configurator.ts";
@@ -103,6 +103,8 @@ export interface InterfaceClientOptions {
   sockets: SocketFactory;
   /** Monotonic milliseconds; `performance.now()` by default. */
   clock?: Clock;
+  /** The interface as already listed, saving a lookup at start. */
+  link?: LinkInfo | undefined;
   /** An address held before, asked for again with INIT-REBOOT. */
   previousAddress?: string | undefined;
   /** Called after each lease change has been applied. */
@@ -204,7 +206,8 @@ export class InterfaceClient {
    * @throws {DeviceNotFoundError} If the interface does not exist.
    */
   async start(): Promise<void> {
-    const link = await showLink(this.#options.runner, this.interface);
+    const link = this.#options.link ??
+      await showLink(this.#options.runner, this.interface);
     if (!link.up) {
       // A container's interfaces often start down; nothing can be sent on
       // a down link (ENETDOWN), so bring it up as udhcpc and dhcpcd do.

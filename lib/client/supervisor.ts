@@ -14,6 +14,7 @@ import { PacketSocket } from "../transport/packet_socket.ts";
 import { UdpSocket } from "../transport/udp_socket.ts";
 import { IpConfigurator } from "./configurator.ts";
 import { LinkMonitor } from "../ip/link_monitor.ts";
+import { listLinks } from "../ip/link.ts";
 import {
   InterfaceClient,
   type LeaseEvent,
@@ -117,6 +118,10 @@ export class Supervisor {
       // Claimed before anything is sent: a second client on the same
       // interface fails here, naming the first, instead of fighting it.
       for (const name of options.interfaces) await arbiter.claim(name);
+      // One listing for every interface instead of one `ip` each.
+      const listed = new Map(
+        (await listLinks(runner)).map((link) => [link.name, link]),
+      );
       const configurator = new IpConfigurator({
         runner,
         coordinator: arbiter,
@@ -130,6 +135,7 @@ export class Supervisor {
             configurator,
             sockets: options.sockets ?? realSockets,
             previousAddress: options.previousAddresses?.get(name),
+            link: listed.get(name),
             ...(options.config ? { config: options.config } : {}),
             ...(options.onEvent ? { onEvent: options.onEvent } : {}),
             ...(options.onStateChange
