@@ -36,6 +36,15 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
+  // Closing an AF_PACKET socket waits for an RCU grace period
+  // (synchronize_net, 8 to 16 ms); off the event loop, several closes share
+  // one wait and nothing else stalls behind them.
+  close_wait: {
+    name: "close",
+    parameters: ["i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   flock: { parameters: ["i32", "i32"], result: "i32" },
   // Blocking lock wait, off the event loop.

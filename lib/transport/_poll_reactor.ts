@@ -35,6 +35,12 @@ export interface PollMember {
   onInvalid(): void;
 }
 
+// close(2) on the blocking thread pool. Its result is not checked: the fd
+// was ours and open, and a close that fails still frees the number.
+async function closeOffLoop(fd: number): Promise<void> {
+  await libc().close_wait(fd);
+}
+
 /**
  * The process-wide poll loop. It runs only while at least one socket is a
  * member, so an idle process has no pending foreign call keeping it alive.
@@ -76,10 +82,7 @@ export class PollReactor {
    */
   remove(member: PollMember): Promise<void> {
     this.#members.delete(member.fd);
-    if (!this.#running) {
-      libc().close(member.fd);
-      return Promise.resolve();
-    }
+    if (!this.#running) return closeOffLoop(member.fd);
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#closing.push({ fd: member.fd, done: resolve });
     this.#wake();
@@ -145,9 +148,10 @@ export class PollReactor {
           }
         });
       }
+      // The fds leave the poll set above before they are closed, so their
+      // numbers cannot be reused while a poll still watches them.
       for (const { fd, done } of this.#closing.splice(0)) {
-        libc().close(fd);
-        done();
+        void closeOffLoop(fd).then(done);
       }
       if (this.#members.size === 0) {
         libc().close(this.#eventFd);
