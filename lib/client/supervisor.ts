@@ -117,11 +117,15 @@ export class Supervisor {
       });
       // Claimed before anything is sent: a second client on the same
       // interface fails here, naming the first, instead of fighting it.
-      for (const name of options.interfaces) await arbiter.claim(name);
-      // One listing for every interface instead of one `ip` each.
-      const listed = new Map(
-        (await listLinks(runner)).map((link) => [link.name, link]),
-      );
+      // One listing of the links serves every interface, read meanwhile.
+      const claiming = arbiter;
+      const [, listing] = await Promise.all([
+        (async () => {
+          for (const name of options.interfaces) await claiming.claim(name);
+        })(),
+        listLinks(runner),
+      ]);
+      const listed = new Map(listing.map((link) => [link.name, link]));
       const configurator = new IpConfigurator({
         runner,
         coordinator: arbiter,
