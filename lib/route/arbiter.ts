@@ -98,6 +98,9 @@ function sameRoute(a: Route, b: Route): boolean {
     (a.scope ?? "global") === (b.scope ?? "global");
 }
 
+/** What an offer's election did for the offering interface. */
+type ElectionResult = "install" | "keep" | "skip";
+
 function byMetric(a: Route, b: Route): number {
   return (a.metric ?? 0) - (b.metric ?? 0);
 }
@@ -140,6 +143,11 @@ export class DefaultRouteArbiter {
   #runner: CommandRunner;
   #claims = new Map<string, FileLock>();
   #registered = new Map<string, Route>();
+  #pendingOffers = new Map<
+    string,
+    { route: Route; waiters: PromiseWithResolvers<ElectionResult>[] }
+  >();
+  #roundQueued = false;
   #owner: string | undefined;
   #closed = false;
   #watcher: RouteWatcher;
@@ -242,17 +250,69 @@ export class DefaultRouteArbiter {
       metric: route.metric ?? 0,
     };
     await this.claim(name);
-    // Registered under the lock, so no other election sees the candidacy
-    // before this one: "install" then always means this call installed it.
-    return await this.#locked(async () => {
-      const previous = this.#registered.get(name);
-      if (previous === undefined || !sameRoute(previous, normal)) {
-        await this.#writeRegistration(name, normal);
+    return await this.#joinRound(name, normal);
+  }
+
+  // Offers that arrive while a round waits for the lock join it: when many
+  // interfaces are bound at once, one listing and one install serve them
+  // all instead of an election each.
+  #joinRound(name: string, route: Route): Promise<ElectionResult> {
+    const waiter = Promise.withResolvers<ElectionResult>();
+    const pending = this.#pendingOffers.get(name);
+    if (pending === undefined) {
+      this.#pendingOffers.set(name, { route, waiters: [waiter] });
+    } else {
+      // The latest route of an interface is the one that counts.
+      pending.route = route;
+      pending.waiters.push(waiter);
+    }
+    if (!this.#roundQueued) {
+      this.#roundQueued = true;
+      this.#locked(() => this.#runRound()).catch((error: unknown) => {
+        // The lock itself failed, so the round never started.
+        this.#roundQueued = false;
+        const offers = this.#pendingOffers;
+        this.#pendingOffers = new Map();
+        for (const { waiters } of offers.values()) {
+          for (const each of waiters) each.reject(error);
+        }
+      });
+    }
+    return waiter.promise;
+  }
+
+  // Registers the pending offers and runs one election for them; must run
+  // under the namespace lock. Registering under the lock means no other
+  // election sees a candidacy before this one, so "install" always means
+  // this round installed the route.
+  async #runRound(): Promise<void> {
+    this.#roundQueued = false;
+    const offers = this.#pendingOffers;
+    this.#pendingOffers = new Map();
+    let results: Map<string, ElectionResult | Error>;
+    try {
+      for (const [name, { route }] of offers) {
+        const previous = this.#registered.get(name);
+        if (previous === undefined || !sameRoute(previous, route)) {
+          await this.#writeRegistration(name, route);
+        }
+        this.#registered.set(name, route);
       }
-      this.#registered.set(name, normal);
       this.#updateWatch();
-      return await this.#elect(name, undefined);
-    });
+      results = await this.#elect(new Set(offers.keys()), undefined);
+    } catch (error) {
+      for (const { waiters } of offers.values()) {
+        for (const each of waiters) each.reject(error);
+      }
+      return;
+    }
+    for (const [name, { waiters }] of offers) {
+      const result = results.get(name) ?? "skip";
+      for (const each of waiters) {
+        if (result instanceof Error) each.reject(result);
+        else each.resolve(result);
+      }
+    }
   }
 
   /**
@@ -275,7 +335,7 @@ export class DefaultRouteArbiter {
       await Deno.remove(this.#registrationPath(name)).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
-      await this.#elect(undefined, name, options.keepIfAlone ?? false);
+      await this.#elect(new Set(), name, options.keepIfAlone ?? false);
     });
     this.#updateWatch();
   }
@@ -407,13 +467,14 @@ export class DefaultRouteArbiter {
     return { usable, routes: parseRoutes(routes, "main") };
   }
 
-  // One election; must run under the namespace lock. `asking` is the
-  // interface whose offer triggered it, `leaving` the one withdrawing.
+  // One election; must run under the namespace lock. `asking` holds the
+  // interfaces whose offers triggered it, each of which gets a result (or
+  // the error that ended its candidacy); `leaving` is the one withdrawing.
   async #elect(
-    asking: string | undefined,
+    asking: ReadonlySet<string>,
     leaving: string | undefined,
     keepLeaving = false,
-  ): Promise<"install" | "keep" | "skip"> {
+  ): Promise<Map<string, ElectionResult | Error>> {
     const { live, stale } = await this.#registrations();
     const snapshot = await this.#snapshot();
     const usable = snapshot.usable;
@@ -431,7 +492,7 @@ export class DefaultRouteArbiter {
       .filter((name) => usable.has(name))
       .sort(compareInterfaceNames);
     if (leaving !== undefined && keepLeaving && eligible.length === 0) {
-      return "skip";
+      return new Map();
     }
 
     const decide = (name: string, route: Route): DefaultRouteDecision => {
@@ -466,7 +527,7 @@ export class DefaultRouteArbiter {
       reason: "no candidate",
     };
     let installed: Route | undefined;
-    let askingFailure: unknown;
+    const failures = new Map<string, Error>();
     for (const name of eligible) {
       const route = live.get(name);
       if (route === undefined) continue;
@@ -487,7 +548,7 @@ export class DefaultRouteArbiter {
           interface: name,
           error,
         });
-        if (name === asking) askingFailure = error;
+        if (asking.has(name)) failures.set(name, error);
         winner = undefined;
         decision = { action: "skip", reason: "install failed" };
       }
@@ -520,24 +581,28 @@ export class DefaultRouteArbiter {
       this.#onOwnerChange?.(this.#owner, previous);
       this.#updateWatch();
     }
-    if (askingFailure !== undefined && asking !== undefined) {
-      // A route the kernel refuses would be retried, and fail, at every
-      // election: the candidacy ends with the offer's error.
-      this.#registered.delete(asking);
-      await Deno.remove(this.#registrationPath(asking)).catch(() => {});
-      this.#updateWatch();
-      throw askingFailure;
+    // A route the kernel refuses would be retried, and fail, at every
+    // election: the candidacy ends with the offer's error.
+    for (const name of failures.keys()) {
+      this.#registered.delete(name);
+      await Deno.remove(this.#registrationPath(name)).catch(() => {});
     }
+    if (failures.size > 0) this.#updateWatch();
 
-    if (asking === undefined) return "skip";
-    if (asking === winner && decision.action !== "skip") {
-      return decision.action;
+    const results = new Map<string, ElectionResult | Error>(failures);
+    for (const name of asking) {
+      if (results.has(name)) continue;
+      if (name === winner && decision.action !== "skip") {
+        results.set(name, decision.action);
+        continue;
+      }
+      logger.info("{interface}: default route is owned by {owner}", {
+        interface: name,
+        owner: this.#owner ?? "nobody",
+      });
+      results.set(name, "skip");
     }
-    logger.info("{interface}: default route is owned by {owner}", {
-      interface: asking,
-      owner: this.#owner ?? "nobody",
-    });
-    return "skip";
+    return results;
   }
 
   // Watches while this process claims an interface or has a candidacy: a
@@ -591,7 +656,7 @@ export class DefaultRouteArbiter {
     this.#background = this.#background.then(async () => {
       if (this.#closed || this.#registered.size === 0) return;
       try {
-        await this.#locked(() => this.#elect(undefined, undefined));
+        await this.#locked(() => this.#elect(new Set(), undefined));
       } catch (error) {
         logger.warn("default route election failed: {error}", { error });
       }

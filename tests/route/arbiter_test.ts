@@ -153,6 +153,39 @@ Deno.test("a renewal with the same route changes nothing", async () => {
   });
 });
 
+Deno.test("offers made together share one election", async () => {
+  const names = ["eth0", "eth1", "eth2", "eth3", "eth4", "eth5"];
+  await withLab(names, async (lab, runtimeDir) => {
+    const arbiter = await openArbiter(lab, runtimeDir);
+    try {
+      for (const name of names) await arbiter.claim(name);
+      const calls = lab.runner.calls.length;
+      const order = shuffled(names);
+      const results = await Promise.all(
+        order.map((name) => arbiter.offer(name, routeOf(lab, name))),
+      );
+      assert.deepEqual(
+        new Map(order.map((name, i) => [name, results[i]])),
+        new Map(
+          names.map((name) => [name, name === "eth0" ? "install" : "skip"]),
+        ),
+      );
+      // One listing of links and routes, one install: not one each.
+      const listings = lab.runner.calls.slice(calls).filter((argv) =>
+        argv.includes("-j") && argv.includes("-batch")
+      );
+      const installs = lab.runner.calls.slice(calls).filter((argv) =>
+        argv.includes("replace")
+      );
+      assert.equal(listings.length, 1, JSON.stringify(lab.runner.calls));
+      assert.equal(installs.length, 1, JSON.stringify(lab.runner.calls));
+      assert.deepEqual(await defaultRoutes(lab), [ownerLine(lab, "eth0")]);
+    } finally {
+      await arbiter.close();
+    }
+  });
+});
+
 Deno.test(
   "withdrawing the owner hands the route to the next candidate",
   async () => {
