@@ -14,6 +14,7 @@ import { PacketSocket } from "../transport/packet_socket.ts";
 import { UdpSocket } from "../transport/udp_socket.ts";
 import { IpConfigurator } from "./configurator.ts";
 import { LinkMonitor } from "../ip/link_monitor.ts";
+import { IpMonitor } from "../ip/monitor.ts";
 import { listLinks } from "../ip/link.ts";
 import {
   InterfaceClient,
@@ -106,9 +107,12 @@ export class Supervisor {
     let arbiter: DefaultRouteArbiter | undefined;
     let links: LinkMonitor | undefined;
     const clients = new Map<string, InterfaceClient>();
+    // One `ip monitor` child serves the arbiter and the carrier watch.
+    const monitor = new IpMonitor();
     try {
       arbiter = await DefaultRouteArbiter.open({
         runner,
+        monitor,
         runtimeDir: dir,
         foreign: options.foreign ?? "compete",
         onOwnerChange: (owner, previous) => {
@@ -153,6 +157,7 @@ export class Supervisor {
       links = new LinkMonitor(
         new Map(options.interfaces.map((name) => [name, true])),
         (change) => void clients.get(change.name)?.linkChanged(change.usable),
+        monitor,
       );
       await Promise.all([...clients.values()].map((client) => client.start()));
     } catch (error) {

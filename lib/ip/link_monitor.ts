@@ -1,16 +1,13 @@
 /**
- * Watching interfaces for carrier changes and removal with one long-running
- * `ip -o monitor link` per process, however many interfaces it serves.
+ * Watching interfaces for carrier changes and removal through the process's
+ * shared `ip monitor` child, however many interfaces it serves.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
-import {
-  LineChild,
-  type SpawnChild,
-  spawnChild,
-} from "../process/line_child.ts";
+import { type SpawnChild, spawnChild } from "../process/line_child.ts";
+import { IpMonitor, type Unsubscribe } from "./monitor.ts";
 
 const logger = getLogger(["ocidhcp", "link"]);
 
@@ -27,11 +24,12 @@ export interface LinkChange {
 }
 
 // "3: eth0@if7: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ..." or the same line
-// prefixed with "Deleted ".
+// prefixed with "Deleted "; the line after it ("    link/ether ...") and
+// route events do not match.
 const LINE = /^(Deleted )?(\d+): ([^:@\s]+)(?:@[^:\s]*)?: <([^>]*)>/;
 
 /**
- * Parses one line of `ip -o monitor link`.
+ * Parses one line of `ip monitor link` output (with or without `-o`).
  *
  * @param line The line.
  * @returns The change it reports, or undefined for other lines.
@@ -55,7 +53,7 @@ export function parseLinkLine(line: string): LinkChange | undefined {
  * announces every flag change.
  */
 export class LinkMonitor {
-  #child: LineChild;
+  #unsubscribe: Unsubscribe;
   #usable: Map<string, boolean>;
 
   /**
@@ -63,19 +61,21 @@ export class LinkMonitor {
    *
    * @param names The interfaces to report on, with their current state.
    * @param onChange Called for each change of a watched interface.
-   * @param spawn Starts the `ip` child.
+   * @param source The process's shared monitor, or a function that starts
+   * a child of its own.
    * @throws {CommandNotFoundError} If `ip` is not on PATH.
    */
   constructor(
     names: ReadonlyMap<string, boolean>,
     onChange: (change: LinkChange) => void,
-    spawn: SpawnChild = spawnChild,
+    source: IpMonitor | SpawnChild = spawnChild,
   ) {
     this.#usable = new Map(names);
-    this.#child = new LineChild(
-      ["ip", "-o", "monitor", "link"],
-      (line) => this.#handle(line, onChange),
-      spawn,
+    const monitor = source instanceof IpMonitor
+      ? source
+      : new IpMonitor(source);
+    this.#unsubscribe = monitor.subscribe((line) =>
+      this.#handle(line, onChange)
     );
   }
 
@@ -94,11 +94,11 @@ export class LinkMonitor {
   }
 
   /**
-   * Stops watching and reaps the child.
+   * Stops watching; the child exits unless another subscriber uses it.
    *
-   * @returns When the child has exited.
+   * @returns When the subscription has ended.
    */
   close(): Promise<void> {
-    return this.#child.stop();
+    return this.#unsubscribe();
   }
 }

@@ -28,6 +28,7 @@ import { DeviceNotFoundError, IpRoute, type RouteChange } from "./ip_route.ts";
 import { acquireLock, type FileLock, isLockHeld } from "./lock.ts";
 import { isDefaultRoute, parseRoutes, type Route } from "./route.ts";
 import { parseLinks } from "../ip/link.ts";
+import type { IpMonitor } from "../ip/monitor.ts";
 import { RouteWatcher, type SpawnChild, spawnChild } from "./route_watcher.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
@@ -61,11 +62,13 @@ export interface ArbiterOptions {
   ) => void;
   /**
    * Starts the long-running `ip monitor` child, stdout piped; inject one
-   * that enters a namespace in tests.
+   * that enters a namespace in tests. Ignored when `monitor` is given.
    *
    * @default {Deno.Command}
    */
   spawn?: SpawnChild;
+  /** The process's shared `ip monitor`, to follow instead of a new child. */
+  monitor?: IpMonitor;
 }
 
 /** What a registration file holds. */
@@ -163,7 +166,7 @@ export class DefaultRouteArbiter {
     this.#foreign = options.foreign ?? "compete";
     this.#onOwnerChange = options.onOwnerChange;
     this.#watcher = new RouteWatcher(
-      options.spawn ?? spawnChild,
+      options.monitor ?? options.spawn ?? spawnChild,
       () => this.#schedule(),
     );
   }

@@ -6,20 +6,12 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { LineChild, type SpawnChild } from "../process/line_child.ts";
+import type { SpawnChild } from "../process/line_child.ts";
+import { IpMonitor, type Unsubscribe } from "../ip/monitor.ts";
 
 export { type SpawnChild, spawnChild } from "../process/line_child.ts";
 
 const logger = getLogger(["ocidhcp", "route"]);
-
-/** The `ip` arguments of the watcher: IPv4 route and link events. */
-export const MONITOR_ARGV: readonly string[] = [
-  "ip",
-  "-4",
-  "monitor",
-  "route",
-  "link",
-];
 
 /**
  * Tells whether a line of `ip -4 monitor route link` may change who owns
@@ -44,51 +36,56 @@ export function isOwnershipEvent(line: string): boolean {
 }
 
 /**
- * One `ip monitor` child calling back on every ownership event.
+ * Calls back on every ownership event seen by an {@linkcode IpMonitor}.
  *
  * Limitations: events between `start()` and the child's subscription to
  * netlink are not seen.
  */
 export class RouteWatcher {
-  #spawn: SpawnChild;
+  #monitor: IpMonitor;
   #onEvent: () => void;
-  #child: LineChild | undefined;
+  #unsubscribe: Unsubscribe | undefined;
 
   /**
    * Creates a stopped watcher.
    *
-   * @param spawn Starts the child; inject one that enters a namespace.
+   * @param source The monitor to follow, shared with other watchers, or a
+   * function that starts a child of its own (one that enters a namespace
+   * in tests).
    * @param onEvent Called for each line of output holding an ownership
    * event.
    */
-  constructor(spawn: SpawnChild, onEvent: () => void) {
-    this.#spawn = spawn;
+  constructor(source: IpMonitor | SpawnChild, onEvent: () => void) {
+    this.#monitor = source instanceof IpMonitor
+      ? source
+      : new IpMonitor(source);
     this.#onEvent = onEvent;
   }
 
   /**
-   * Starts the child unless it runs. A failure to start is logged, not
-   * thrown: elections still run on offers, withdrawals and stale checks.
+   * Starts watching unless it already does. A failure to start the child is
+   * logged, not thrown: elections still run on offers, withdrawals and
+   * stale checks.
    */
   start(): void {
-    if (this.#child !== undefined) return;
+    if (this.#unsubscribe !== undefined) return;
     try {
-      this.#child = new LineChild(MONITOR_ARGV, (line) => {
+      this.#unsubscribe = this.#monitor.subscribe((line) => {
         if (isOwnershipEvent(line)) this.#onEvent();
-      }, this.#spawn);
+      });
     } catch (error) {
       logger.warn("cannot watch routes: {error}", { error });
     }
   }
 
   /**
-   * Stops the child and waits for it to exit.
+   * Stops watching; the child exits unless another subscriber uses it.
    *
-   * @returns When the child has exited and its output is closed.
+   * @returns When this watcher's subscription has ended.
    */
   async stop(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    await child?.stop();
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    await unsubscribe?.();
   }
 }
