@@ -15,7 +15,7 @@ import {
   addressReplaceArgv,
   linkUpArgv,
 } from "../ip/address.ts";
-import { type IpCommand, runIpBatch } from "../ip/batch.ts";
+import { IpBatchQueue, type IpCommand } from "../ip/batch.ts";
 import type { Route } from "../route/route.ts";
 import { routeArgv } from "../route/route.ts";
 import { routesForLease } from "../route/lease_routes.ts";
@@ -110,6 +110,9 @@ export class IpConfigurator implements LeaseConfigurator {
   #options: IpConfiguratorOptions;
   #clock: Clock;
   #installed = new Map<string, Route[]>();
+  // Leases bound at the same moment (many interfaces at start) share an
+  // `ip` process.
+  #batches: IpBatchQueue;
 
   /**
    * Creates an IpConfigurator.
@@ -118,6 +121,7 @@ export class IpConfigurator implements LeaseConfigurator {
    */
   constructor(options: IpConfiguratorOptions) {
     this.#options = options;
+    this.#batches = new IpBatchQueue(options.runner);
     this.#clock = options.clock ?? { now: () => performance.now() };
   }
 
@@ -146,14 +150,14 @@ export class IpConfigurator implements LeaseConfigurator {
     for (const route of routes) {
       commands.push({ argv: routeArgv("replace", route) });
     }
-    await runIpBatch(this.#options.runner, commands);
+    await this.#batches.run(commands);
     this.#installed.set(device, routes);
     await this.#offer(lease, defaultRoute);
   }
 
   /** {@inheritDoc LeaseConfigurator.refresh} */
   async refresh(lease: Lease): Promise<void> {
-    await runIpBatch(this.#options.runner, [{
+    await this.#batches.run([{
       argv: this.#addressArgv(lease),
     }]);
     await this.#offer(lease, this.#routesOf(lease).defaultRoute);
@@ -173,7 +177,7 @@ export class IpConfigurator implements LeaseConfigurator {
       argv: addressDeleteArgv({ ...lease, device }),
       tolerate: GONE_ADDRESS,
     });
-    await runIpBatch(this.#options.runner, commands);
+    await this.#batches.run(commands);
     this.#installed.delete(device);
   }
 

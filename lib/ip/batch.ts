@@ -84,33 +84,145 @@ export async function runIpBatch(
   runner: CommandRunner,
   commands: readonly IpCommand[],
 ): Promise<void> {
+  const outcome = await executeBatch(runner, commands);
+  if (outcome === undefined) return;
+  if (outcome.whole || outcome.failures.length > 0) {
+    throw new IpBatchError(outcome.argv, outcome.result, outcome.failures);
+  }
+}
+
+/** What one `ip` process made of a list of commands. */
+interface BatchOutcome {
+  /** Its argv, with the batch input appended for error messages. */
+  argv: readonly string[];
+  result: CommandResult;
+  /** Failures not tolerated, with the index of their command. */
+  failures: Array<{ index: number; argv: readonly string[]; stderr: string }>;
+  /** The process failed as a whole, not line by line. */
+  whole: boolean;
+}
+
+// Runs the commands in one process; undefined when there was nothing to
+// run or everything succeeded.
+async function executeBatch(
+  runner: CommandRunner,
+  commands: readonly IpCommand[],
+): Promise<BatchOutcome | undefined> {
   const lines = commands.map(check);
-  if (lines.length === 0) return;
+  if (lines.length === 0) return undefined;
   if (lines.length === 1) {
     const argv = [IP, "-4", ...lines[0]!];
     const result = await runner.run(argv);
-    if (result.code === 0) return;
-    if (commands[0]!.tolerate?.test(result.stderr)) return;
-    throw new IpBatchError(argv, result, [{
-      argv: lines[0]!,
-      stderr: result.stderr.trim(),
-    }]);
+    if (result.code === 0) return undefined;
+    if (commands[0]!.tolerate?.test(result.stderr)) return undefined;
+    const stderr = result.stderr.trim();
+    return {
+      argv,
+      result,
+      failures: [{ index: 0, argv: lines[0]!, stderr }],
+      whole: false,
+    };
   }
   const stdin = lines.map((line) => line.join(" ")).join("\n") + "\n";
   const argv = [IP, "-4", "-force", "-batch", "-"];
   const result = await runner.run(argv, { stdin });
-  if (result.code === 0) return;
+  if (result.code === 0) return undefined;
   const failures = batchFailures(result.stderr).flatMap(({ line, stderr }) => {
     const command = commands[line - 1];
     if (command?.tolerate?.test(stderr)) return [];
-    return [{ argv: lines[line - 1] ?? [], stderr }];
+    return [{ index: line - 1, argv: lines[line - 1] ?? [], stderr }];
   });
   // A non-zero exit with no "Command failed" line is a failure of the batch
   // process itself; report it whole.
-  if (failures.length === 0 && /Command failed -:\d+/.test(result.stderr)) {
-    return;
+  const whole = !/Command failed -:\d+/.test(result.stderr);
+  if (failures.length === 0 && !whole) return undefined;
+  return {
+    argv: [...argv, "<<", stdin.trimEnd()],
+    result,
+    failures,
+    whole,
+  };
+}
+
+/**
+ * Runs the batches of several callers in one `ip` process when they come
+ * together: while one process runs, the batches submitted meanwhile wait
+ * and then go as one. With many interfaces bound at once this spares a
+ * spawn per lease; a lone batch starts at once.
+ *
+ * Each caller learns only of its own commands' failures: the combined
+ * batch runs with `-force`, so one caller's failing line does not stop
+ * the others'.
+ *
+ * @example Apply the changes of two interfaces
+ * ```ts ignore
+ * const queue = new IpBatchQueue(new DenoCommandRunner());
+ * await Promise.all([
+ *   queue.run([{ argv: ["link", "set", "dev", "eth0", "up"] }]),
+ *   queue.run([{ argv: ["link", "set", "dev", "eth1", "up"] }]),
+ * ]);
+ * ```
+ */
+export class IpBatchQueue {
+  #runner: CommandRunner;
+  #waiting: Array<
+    { commands: readonly IpCommand[]; done: PromiseWithResolvers<void> }
+  > = [];
+  #running = false;
+
+  /** @param runner Runs the `ip` processes. */
+  constructor(runner: CommandRunner) {
+    this.#runner = runner;
   }
-  throw new IpBatchError([...argv, "<<", stdin.trimEnd()], result, failures);
+
+  /**
+   * Runs commands in order, together with any submitted at the same time.
+   *
+   * @param commands The commands.
+   * @returns Nothing; resolves once all succeeded or failed as tolerated.
+   * @throws {IpBatchError} Naming each of these commands that failed.
+   * @throws {TypeError} If an argument contains whitespace or is empty.
+   */
+  run(commands: readonly IpCommand[]): Promise<void> {
+    // Checked now, so a bad argument fails its own caller only.
+    commands.forEach(check);
+    if (commands.length === 0) return Promise.resolve();
+    const done = Promise.withResolvers<void>();
+    this.#waiting.push({ commands, done });
+    if (!this.#running) void this.#drain();
+    return done.promise;
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    while (this.#waiting.length > 0) {
+      const group = this.#waiting.splice(0);
+      const all = group.flatMap((entry) => entry.commands);
+      let outcome: BatchOutcome | undefined;
+      try {
+        outcome = await executeBatch(this.#runner, all);
+      } catch (error) {
+        for (const entry of group) entry.done.reject(error);
+        continue;
+      }
+      let first = 0;
+      for (const entry of group) {
+        const end = first + entry.commands.length;
+        const own = (outcome?.failures ?? [])
+          .filter(({ index }) => index >= first && index < end)
+          .map(({ argv, stderr }) => ({ argv, stderr }));
+        first = end;
+        if (outcome !== undefined && (outcome.whole || own.length > 0)) {
+          entry.done.reject(
+            new IpBatchError(outcome.argv, outcome.result, own),
+          );
+        } else {
+          entry.done.resolve();
+        }
+      }
+    }
+    this.#running = false;
+  }
 }
 
 // `ip -force -batch` prints a failing line's messages, then

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { IpBatchError, runIpBatch } from "../../lib/ip/batch.ts";
+import { IpBatchError, IpBatchQueue, runIpBatch } from "../../lib/ip/batch.ts";
+import { createLab } from "../route/_netns.ts";
 import type {
   CommandResult,
   CommandRunner,
@@ -96,4 +97,83 @@ Deno.test("runIpBatch() reports a failed single command with argv and stderr", a
     runIpBatch(runner, [{ argv: ["-4", "route", "add", "default"] }]),
     /Command failed: ip route add default: RTNETLINK answers: File exists/,
   );
+});
+
+Deno.test("IpBatchQueue runs batches submitted together in one ip process", async () => {
+  const lab = await createLab(["eth0", "eth1", "eth2"]);
+  try {
+    const queue = new IpBatchQueue(lab.runner);
+    const route = (net: string, device: string, gateway: string) => ({
+      argv: ["-4", "route", "replace", net, "via", gateway, "dev", device],
+    });
+    // The first starts at once; the other three wait for it and go as one.
+    const results = await Promise.allSettled([
+      queue.run([route("10.1.0.0/16", "eth0", "198.18.0.1")]),
+      queue.run([
+        route("10.2.0.0/16", "eth1", "198.18.1.1"),
+        route("10.3.0.0/16", "eth1", "198.18.1.1"),
+      ]),
+      // Unreachable gateway: this caller alone fails.
+      queue.run([route("10.4.0.0/16", "eth2", "203.0.113.1")]),
+      queue.run([
+        { argv: ["route", "del", "10.9.0.0/16"], tolerate: /No such process/ },
+        route("10.5.0.0/16", "eth2", "198.18.2.1"),
+      ]),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), [
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    const failed = results[2] as PromiseRejectedResult;
+    assert.ok(failed.reason instanceof IpBatchError);
+    assert.deepEqual(failed.reason.failures.map((f) => f.argv.at(2)), [
+      "10.4.0.0/16",
+    ]);
+    assert.match(failed.reason.message, /Nexthop has invalid gateway/);
+    assert.deepEqual(lab.runner.calls.map((argv) => argv.slice(0, 3)), [
+      ["ip", "-4", "route"],
+      ["ip", "-4", "-force"],
+    ]);
+    const routes = await lab.sh("ip", "-4", "route", "show", "proto", "boot");
+    for (
+      const net of ["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.5.0.0/16"]
+    ) {
+      assert.match(routes, new RegExp(`^${net.replaceAll(".", "\\.")} `, "m"));
+    }
+    assert.doesNotMatch(routes, /10\.4\.0\.0/);
+  } finally {
+    await lab.destroy();
+  }
+});
+
+Deno.test("IpBatchQueue refuses a bad argument without failing the others", async () => {
+  const runner = new RecordingRunner(OK);
+  const queue = new IpBatchQueue(runner);
+  const good = queue.run([{ argv: ["link", "set", "dev", "eth0", "up"] }]);
+  assert.throws(() => queue.run([{ argv: ["addr", "a b"] }]), TypeError);
+  await good;
+  assert.equal(runner.calls.length, 1);
+});
+
+Deno.test("IpBatchQueue fails every caller of a batch whose ip fails whole", async () => {
+  const runner = new RecordingRunner({
+    code: 255,
+    stdout: "",
+    stderr: "Cannot open network namespace\n",
+  });
+  const queue = new IpBatchQueue(runner);
+  const runs = [
+    queue.run([{ argv: ["link", "set", "dev", "eth0", "up"] }]),
+    queue.run([{ argv: ["link", "set", "dev", "eth1", "up"] }]),
+    queue.run([{ argv: ["link", "set", "dev", "eth2", "up"] }]),
+  ];
+  const results = await Promise.allSettled(runs);
+  assert.deepEqual(results.map((r) => r.status), [
+    "rejected",
+    "rejected",
+    "rejected",
+  ]);
+  assert.equal(runner.calls.length, 2);
 });
