@@ -2,7 +2,7 @@
 # Installs what ocidhcp's demo, tests and benchmarks need on a fresh Debian
 # machine, and nothing that is already there. Safe to run again.
 #
-#   scripts/setup.sh            # Deno, iproute2 and the lab's DHCP servers
+#   scripts/setup.sh            # Deno, iproute2, the lab's servers and tools
 #   scripts/setup.sh --minimal  # Deno and iproute2 only (enough for the demo)
 #
 # Deno comes from the npm registry (package "deno", which ships the real
@@ -31,6 +31,7 @@ if ! $minimal; then
     udhcpc:udhcpc
     isc-dhcp-client:dhclient
     dhcpcd-base:dhcpcd
+    tcpdump:tcpdump
   )
 fi
 
