@@ -10,10 +10,10 @@
  * @module
  */
 
-import { formatIpv4, parseIpv4 } from "../net/ipv4.ts";
+import { ipv4FromBytes, parseIpv4, uint32FromBytes } from "../net/ipv4.ts";
 import { MAGIC_COOKIE, OptionCode } from "./constants.ts";
 import { DecodeError } from "./errors.ts";
-import { DhcpOptions } from "./options.ts";
+import { DhcpOptions, optionsFromPacket } from "./options.ts";
 
 export { DecodeError } from "./errors.ts";
 
@@ -148,6 +148,34 @@ function checkAddress(name: string, value: unknown): number {
   }
 }
 
+/** Checks a byte field; undefined stands for all zeros. */
+function checkField(
+  name: string,
+  value: Uint8Array | undefined,
+  length: number,
+): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`DHCP ${name} must be a Uint8Array`);
+  }
+  if (value.length > length) {
+    throw new RangeError(
+      `DHCP ${name} must be at most ${length} bytes, got ${value.length}`,
+    );
+  }
+  return value;
+}
+
+function writeUint32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = value >>> 16;
+  out[at + 2] = value >>> 8;
+  out[at + 3] = value;
+}
+
+/** Option 52 never goes on the wire: encodeMessage does not overload. */
+const SKIP_OVERLOAD: readonly number[] = [OptionCode.OPTION_OVERLOAD];
+
 /**
  * Encodes a message: fixed header, magic cookie, options, END, and zeros up
  * to 300 bytes at least (the BOOTP minimum that some relays require).
@@ -160,7 +188,7 @@ function checkAddress(name: string, value: unknown): number {
  * encoding it so gives a message with the same options.
  *
  * @param message The message.
- * @returns The datagram payload.
+ * @returns The datagram payload, a new array.
  * @throws {TypeError} If a field has the wrong type or an address is not a
  * dotted quad.
  * @throws {RangeError} If a number is out of range for its field or a byte
@@ -174,67 +202,76 @@ export function encodeMessage(message: DhcpMessage): Uint8Array {
   const xid = checkUint("xid", message.xid, 0xffffffff);
   const secs = checkUint("secs", message.secs, 0xffff);
   const flags = checkUint("flags", message.flags, 0xffff);
-  const addresses = [
-    checkAddress("ciaddr", message.ciaddr),
-    checkAddress("yiaddr", message.yiaddr),
-    checkAddress("siaddr", message.siaddr),
-    checkAddress("giaddr", message.giaddr),
-  ];
-  const chaddr = fixedField("chaddr", message.chaddr, CHADDR_LENGTH);
-  let sname = fixedField("sname", message.sname, SNAME_LENGTH);
-  let file = fixedField("file", message.file, FILE_LENGTH);
+  const ciaddr = checkAddress("ciaddr", message.ciaddr);
+  const yiaddr = checkAddress("yiaddr", message.yiaddr);
+  const siaddr = checkAddress("siaddr", message.siaddr);
+  const giaddr = checkAddress("giaddr", message.giaddr);
+  const chaddr = checkField("chaddr", message.chaddr, CHADDR_LENGTH);
+  let sname = checkField("sname", message.sname, SNAME_LENGTH);
+  let file = checkField("file", message.file, FILE_LENGTH);
   const options = message.options;
   if (!(options instanceof DhcpOptions)) {
     throw new TypeError("DHCP options must be a DhcpOptions");
   }
   const overload = options.get(OptionCode.OPTION_OVERLOAD);
   if (overload !== undefined && overload.length === 1) {
-    if (overload[0] === 1 || overload[0] === 3) {
-      file = new Uint8Array(FILE_LENGTH);
-    }
-    if (overload[0] === 2 || overload[0] === 3) {
-      sname = new Uint8Array(SNAME_LENGTH);
-    }
+    // The new array is all zeros, so leaving a field out writes zeros.
+    if (overload[0] === 1 || overload[0] === 3) file = undefined;
+    if (overload[0] === 2 || overload[0] === 3) sname = undefined;
   }
-  const skip = [OptionCode.OPTION_OVERLOAD];
-  const length = OPTIONS_OFFSET + options.encodedLength(skip) + 1;
+  // One exactly sized array, written in place: no intermediate buffers.
+  const length = OPTIONS_OFFSET + options.encodedLength(SKIP_OVERLOAD) + 1;
   const out = new Uint8Array(Math.max(MINIMUM_LENGTH, length));
-  const view = new DataView(out.buffer);
   out[0] = op;
   out[1] = htype;
   out[2] = hlen;
   out[3] = hops;
-  view.setUint32(4, xid);
-  view.setUint16(8, secs);
-  view.setUint16(10, flags);
-  addresses.forEach((address, i) => view.setUint32(12 + 4 * i, address));
-  out.set(chaddr, 28);
-  out.set(sname, SNAME_OFFSET);
-  out.set(file, FILE_OFFSET);
-  view.setUint32(COOKIE_OFFSET, MAGIC_COOKIE);
-  const end = options.encodeInto(out, OPTIONS_OFFSET, skip);
+  writeUint32(out, 4, xid);
+  out[8] = secs >>> 8;
+  out[9] = secs;
+  out[10] = flags >>> 8;
+  out[11] = flags;
+  writeUint32(out, 12, ciaddr);
+  writeUint32(out, 16, yiaddr);
+  writeUint32(out, 20, siaddr);
+  writeUint32(out, 24, giaddr);
+  if (chaddr !== undefined) out.set(chaddr, 28);
+  if (sname !== undefined) out.set(sname, SNAME_OFFSET);
+  if (file !== undefined) out.set(file, FILE_OFFSET);
+  writeUint32(out, COOKIE_OFFSET, MAGIC_COOKIE);
+  const end = options.encodeInto(out, OPTIONS_OFFSET, SKIP_OVERLOAD);
   out[end] = OptionCode.END;
   return out;
 }
 
-/** The instances of each option, in first-seen order. */
-type Collected = Map<number, Uint8Array[]>;
+/**
+ * Marks for finding repeated option codes without allocating per message:
+ * code c has been seen in the current decode when seen[c] === pass. A new
+ * pass number per decode clears every mark at once, even after a decode
+ * that threw half-way; decoding is synchronous, so one table serves all.
+ */
+const seen = new Uint32Array(256);
+let pass = 0;
 
 /**
  * Reads code, length, value instances from bytes[start, end) until END or
- * the end of the area, adding each value to the collection.
+ * the end of the area, adding a code, start, end triple for each value to
+ * the spans.
+ *
+ * @returns Whether a code occurred that had occurred before in this pass.
  */
 function readOptions(
   bytes: Uint8Array,
   start: number,
   end: number,
   area: string,
-  collected: Collected,
-): void {
+  spans: number[],
+): boolean {
+  let repeated = false;
   let at = start;
   while (at < end) {
     const code = bytes[at]!;
-    if (code === OptionCode.END) return;
+    if (code === OptionCode.END) break;
     if (code === OptionCode.PAD) {
       at++;
       continue;
@@ -262,28 +299,68 @@ function readOptions(
         at,
       );
     }
-    const value = bytes.subarray(at + 2, at + 2 + length);
-    const list = collected.get(code);
-    if (list === undefined) collected.set(code, [value]);
-    else list.push(value);
+    if (seen[code] === pass) repeated = true;
+    else seen[code] = pass;
+    spans.push(code, at + 2, at + 2 + length);
     at += 2 + length;
   }
+  return repeated;
 }
 
-/** Joins parts into a new array; a single part is returned as is. */
-function joined(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+/** The bytes of all instances of a code, joined (for option 52 only). */
+function joinedBytes(
+  bytes: Uint8Array,
+  spans: readonly number[],
+  code: number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < spans.length; i += 3) {
+    if (spans[i] !== code) continue;
+    for (let at = spans[i + 1]!; at < spans[i + 2]!; at++) out.push(bytes[at]!);
   }
   return out;
 }
 
+/**
+ * Joins the instances of each code (RFC 3396) into one new array, in order
+ * of first occurrence, and returns it with one span per code.
+ */
+function joinRepeated(
+  bytes: Uint8Array,
+  spans: readonly number[],
+): { packet: Uint8Array; spans: number[] } {
+  const order: number[] = [];
+  const parts = new Map<number, number[]>();
+  let total = 0;
+  for (let i = 0; i < spans.length; i += 3) {
+    const code = spans[i]!;
+    let list = parts.get(code);
+    if (list === undefined) {
+      list = [];
+      parts.set(code, list);
+      order.push(code);
+    }
+    list.push(i);
+    total += spans[i + 2]! - spans[i + 1]!;
+  }
+  const packet = new Uint8Array(total);
+  const joined: number[] = [];
+  let at = 0;
+  for (const code of order) {
+    const start = at;
+    for (const i of parts.get(code)!) {
+      packet.set(bytes.subarray(spans[i + 1], spans[i + 2]), at);
+      at += spans[i + 2]! - spans[i + 1]!;
+    }
+    joined.push(code, start, at);
+  }
+  return { packet, spans: joined };
+}
+
+/**
+ * Decodes without copying: under Deno a new array costs about as much as
+ * the whole decode, so byte fields and option values view the input.
+ */
 function decodeStrict(bytes: Uint8Array): DhcpMessage {
   if (bytes.length < OPTIONS_OFFSET) {
     throw new DecodeError(
@@ -292,8 +369,7 @@ function decodeStrict(bytes: Uint8Array): DhcpMessage {
       bytes.length,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const cookie = view.getUint32(COOKIE_OFFSET);
+  const cookie = uint32FromBytes(bytes, COOKIE_OFFSET);
   if (cookie !== MAGIC_COOKIE) {
     throw new DecodeError(
       `magic cookie at offset ${COOKIE_OFFSET} is 0x${
@@ -303,15 +379,25 @@ function decodeStrict(bytes: Uint8Array): DhcpMessage {
       COOKIE_OFFSET,
     );
   }
-  const collected: Collected = new Map();
-  readOptions(bytes, OPTIONS_OFFSET, bytes.length, "options", collected);
-  const overloadParts = collected.get(OptionCode.OPTION_OVERLOAD);
-  if (overloadParts !== undefined) {
-    const overload = joined(overloadParts);
+  pass = (pass + 1) >>> 0;
+  if (pass === 0) {
+    seen.fill(0);
+    pass = 1;
+  }
+  const spans: number[] = [];
+  let repeated = readOptions(
+    bytes,
+    OPTIONS_OFFSET,
+    bytes.length,
+    "options",
+    spans,
+  );
+  if (seen[OptionCode.OPTION_OVERLOAD] === pass) {
+    const overload = joinedBytes(bytes, spans, OptionCode.OPTION_OVERLOAD);
     if (overload.length !== 1 || overload[0]! < 1 || overload[0]! > 3) {
       throw new DecodeError(
         `option overload (52) must be one byte of 1, 2 or 3, got [${
-          [...overload.subarray(0, 8)].join(", ")
+          overload.slice(0, 8).join(", ")
         }${overload.length > 8 ? ", ..." : ""}]`,
         "option overload (52)",
         OPTIONS_OFFSET,
@@ -319,42 +405,50 @@ function decodeStrict(bytes: Uint8Array): DhcpMessage {
     }
     // RFC 3396 §7: the options field, then file, then sname.
     if (overload[0] === 1 || overload[0] === 3) {
-      readOptions(
-        bytes,
-        FILE_OFFSET,
-        FILE_OFFSET + FILE_LENGTH,
-        "file",
-        collected,
-      );
+      if (
+        readOptions(
+          bytes,
+          FILE_OFFSET,
+          FILE_OFFSET + FILE_LENGTH,
+          "file",
+          spans,
+        )
+      ) repeated = true;
     }
     if (overload[0] === 2 || overload[0] === 3) {
-      readOptions(
-        bytes,
-        SNAME_OFFSET,
-        SNAME_OFFSET + SNAME_LENGTH,
-        "sname",
-        collected,
-      );
+      if (
+        readOptions(
+          bytes,
+          SNAME_OFFSET,
+          SNAME_OFFSET + SNAME_LENGTH,
+          "sname",
+          spans,
+        )
+      ) repeated = true;
     }
   }
-  const options = new DhcpOptions();
-  // set() copies, so no option value shares memory with the input.
-  for (const [code, parts] of collected) options.set(code, joined(parts));
+  let options: DhcpOptions;
+  if (repeated) {
+    const joined = joinRepeated(bytes, spans);
+    options = optionsFromPacket(joined.packet, joined.spans);
+  } else {
+    options = optionsFromPacket(bytes, spans);
+  }
   return {
     op: bytes[0]!,
     htype: bytes[1]!,
     hlen: bytes[2]!,
     hops: bytes[3]!,
-    xid: view.getUint32(4),
-    secs: view.getUint16(8),
-    flags: view.getUint16(10),
-    ciaddr: formatIpv4(view.getUint32(12)),
-    yiaddr: formatIpv4(view.getUint32(16)),
-    siaddr: formatIpv4(view.getUint32(20)),
-    giaddr: formatIpv4(view.getUint32(24)),
-    chaddr: bytes.slice(28, 28 + CHADDR_LENGTH),
-    sname: bytes.slice(SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH),
-    file: bytes.slice(FILE_OFFSET, FILE_OFFSET + FILE_LENGTH),
+    xid: uint32FromBytes(bytes, 4),
+    secs: (bytes[8]! << 8) | bytes[9]!,
+    flags: (bytes[10]! << 8) | bytes[11]!,
+    ciaddr: ipv4FromBytes(bytes, 12),
+    yiaddr: ipv4FromBytes(bytes, 16),
+    siaddr: ipv4FromBytes(bytes, 20),
+    giaddr: ipv4FromBytes(bytes, 24),
+    chaddr: bytes.subarray(28, 28 + CHADDR_LENGTH),
+    sname: bytes.subarray(SNAME_OFFSET, SNAME_OFFSET + SNAME_LENGTH),
+    file: bytes.subarray(FILE_OFFSET, FILE_OFFSET + FILE_LENGTH),
     options,
   };
 }
@@ -370,8 +464,16 @@ function decodeStrict(bytes: Uint8Array): DhcpMessage {
  * (RFC 3396). Option 52 stays in the options; the sname and file fields are
  * returned raw either way.
  *
- * @param bytes The UDP payload.
- * @returns The message, sharing no memory with the input.
+ * The message refers to the input rather than copying it: chaddr, sname,
+ * file and the option values are views of `bytes` (except that when a code
+ * occurs more than once, the option values are views of one new array
+ * holding the joined values). The caller must therefore not change `bytes`
+ * while the message is in use, nor change the views; to reuse a receive
+ * buffer, decode a copy (`decodeMessage(buffer.slice(0, length))`). Values
+ * given later with `set` or `append` are copied as usual.
+ *
+ * @param bytes The UDP payload; the message keeps referring to it.
+ * @returns The message, whose byte fields and option values view the input.
  * @throws {DecodeError} For any input that is not a well-formed message, and
  * nothing else.
  */

@@ -7,7 +7,7 @@
 
 export * from "./constants.ts";
 export * from "./errors.ts";
-export * from "./options.ts";
+export { DhcpOptions } from "./options.ts";
 export {
   clientHardwareAddress,
   createMessage,

@@ -11,7 +11,12 @@
  * @module
  */
 
-import { maskToPrefix, parseIpv4 } from "../net/ipv4.ts";
+import {
+  ipv4FromBytes,
+  maskToPrefix,
+  parseIpv4,
+  uint32FromBytes,
+} from "../net/ipv4.ts";
 import {
   type ClasslessRoute,
   decodeClasslessRoutes,
@@ -31,15 +36,6 @@ function fail(code: number, detail: string, offset = 0): never {
   throw new OptionError(detail, optionName(code), offset);
 }
 
-function uint32At(value: Uint8Array, at: number): number {
-  return ((value[at]! << 24) | (value[at + 1]! << 16) | (value[at + 2]! << 8) |
-    value[at + 3]!) >>> 0;
-}
-
-function ipv4At(value: Uint8Array, at: number): string {
-  return `${value[at]}.${value[at + 1]}.${value[at + 2]}.${value[at + 3]}`;
-}
-
 function exactly(code: number, value: Uint8Array, length: number): void {
   if (value.length !== length) {
     fail(
@@ -54,7 +50,7 @@ function address(o: DhcpOptions, code: number): string | undefined {
   const value = o.get(code);
   if (value === undefined) return undefined;
   exactly(code, value, 4);
-  return ipv4At(value, 0);
+  return ipv4FromBytes(value, 0);
 }
 
 function addressList(o: DhcpOptions, code: number): string[] {
@@ -68,7 +64,9 @@ function addressList(o: DhcpOptions, code: number): string[] {
     );
   }
   const out: string[] = [];
-  for (let at = 0; at < value.length; at += 4) out.push(ipv4At(value, at));
+  for (let at = 0; at < value.length; at += 4) {
+    out.push(ipv4FromBytes(value, at));
+  }
   return out;
 }
 
@@ -76,7 +74,7 @@ function uint32(o: DhcpOptions, code: number): number | undefined {
   const value = o.get(code);
   if (value === undefined) return undefined;
   exactly(code, value, 4);
-  return uint32At(value, 0);
+  return uint32FromBytes(value, 0);
 }
 
 function uint16(
@@ -134,10 +132,14 @@ function decoded<T>(code: number, decode: () => T): T {
  * @throws {OptionError} If not 4 bytes or not contiguous ones then zeros.
  */
 export function subnetMask(o: DhcpOptions): string | undefined {
-  const mask = address(o, OptionCode.SUBNET_MASK);
-  if (mask === undefined) return undefined;
+  const value = o.get(OptionCode.SUBNET_MASK);
+  if (value === undefined) return undefined;
+  exactly(OptionCode.SUBNET_MASK, value, 4);
+  const mask = ipv4FromBytes(value, 0);
   try {
-    maskToPrefix(mask);
+    // The number, not the text: parsing the text again would cost more
+    // than the rest of this getter.
+    maskToPrefix(uint32FromBytes(value, 0));
   } catch {
     fail(OptionCode.SUBNET_MASK, `mask ${mask} is not contiguous`);
   }

@@ -25,6 +25,73 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The wire size of a value: one code and length pair per 255 bytes. */
+function wireLength(length: number): number {
+  return length <= 255 ? length + 2 : 2 * Math.ceil(length / 255) + length;
+}
+
+/**
+ * Below this many bytes a plain loop copies faster than `set()`, which
+ * would need a subarray view, itself an allocation.
+ */
+const LOOP_COPY_LIMIT = 64;
+
+/**
+ * Writes source[start, end) as option instances of at most 255 bytes and
+ * returns the offset after them.
+ */
+function writeOption(
+  out: Uint8Array,
+  at: number,
+  code: number,
+  source: Uint8Array,
+  start: number,
+  end: number,
+): number {
+  do {
+    const stop = Math.min(end, start + 255);
+    out[at++] = code;
+    out[at++] = stop - start;
+    if (stop - start < LOOP_COPY_LIMIT) {
+      for (let i = start; i < stop; i++) out[at++] = source[i]!;
+    } else {
+      out.set(source.subarray(start, stop), at);
+      at += stop - start;
+    }
+    start = stop;
+  } while (start < end);
+  return at;
+}
+
+const EMPTY = new Uint8Array(0);
+const NO_SPANS: readonly number[] = [];
+const NO_SKIP: readonly number[] = [];
+
+let attach: (
+  options: DhcpOptions,
+  packet: Uint8Array,
+  spans: readonly number[],
+) => void;
+
+/**
+ * Makes options that read their values from a packet, for the decoder: no
+ * value is copied or even sliced until asked for.
+ *
+ * @param packet The bytes the values are in; they must not change while
+ * the options are used.
+ * @param spans Code, start and end of each value in the packet, one triple
+ * per option: codes distinct and 1 to 254, each range inside the packet.
+ * @returns The options, in span order.
+ */
+export function optionsFromPacket(
+  packet: Uint8Array,
+  spans: readonly number[],
+): DhcpOptions {
+  const options = new DhcpOptions();
+  attach(options, packet, spans);
+  return options;
+}
+
 /**
  * The options of a DHCP message as raw values, in the order each code was
  * first added.
@@ -36,7 +103,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * as one instance of length 0.
  *
  * Values are copied in; {@linkcode get} and {@linkcode entries} return the
- * stored arrays, which callers must not change.
+ * stored arrays, which callers must not change. Options of a decoded message
+ * are views of the decoded bytes (see `decodeMessage`), and repeated calls
+ * may return distinct views of the same bytes.
  *
  * @example Build the options of a DHCPDISCOVER
  * ```ts
@@ -46,7 +115,22 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * ```
  */
 export class DhcpOptions {
-  #values = new Map<number, Uint8Array>();
+  /*
+   * Two representations. Decoded options start as spans over the packet
+   * (code, start, end triples), which costs nothing per option; the first
+   * change turns them into a map of views, which every later call uses.
+   * #values is undefined exactly while the spans are in use.
+   */
+  #values: Map<number, Uint8Array> | undefined = undefined;
+  #packet: Uint8Array = EMPTY;
+  #spans: readonly number[] = NO_SPANS;
+
+  static {
+    attach = (options, packet, spans) => {
+      options.#packet = packet;
+      options.#spans = spans;
+    };
+  }
 
   /**
    * Creates a DhcpOptions.
@@ -60,6 +144,34 @@ export class DhcpOptions {
     }
   }
 
+  /** The index of a code's triple in the spans, or -1. */
+  #find(code: number): number {
+    const spans = this.#spans;
+    for (let i = 0; i < spans.length; i += 3) {
+      if (spans[i] === code) return i;
+    }
+    return -1;
+  }
+
+  /** The map, made from the spans on first use. */
+  #map(): Map<number, Uint8Array> {
+    let values = this.#values;
+    if (values === undefined) {
+      values = new Map();
+      const spans = this.#spans;
+      for (let i = 0; i < spans.length; i += 3) {
+        values.set(
+          spans[i]!,
+          this.#packet.subarray(spans[i + 1], spans[i + 2]),
+        );
+      }
+      this.#values = values;
+      this.#packet = EMPTY;
+      this.#spans = NO_SPANS;
+    }
+    return values;
+  }
+
   /**
    * Returns an option's value.
    *
@@ -67,7 +179,10 @@ export class DhcpOptions {
    * @returns The value, all instances joined, or undefined when absent.
    */
   get(code: number): Uint8Array | undefined {
-    return this.#values.get(code);
+    if (this.#values !== undefined) return this.#values.get(code);
+    const i = this.#find(code);
+    if (i === -1) return undefined;
+    return this.#packet.subarray(this.#spans[i + 1], this.#spans[i + 2]);
   }
 
   /**
@@ -77,7 +192,8 @@ export class DhcpOptions {
    * @returns Whether the option is present (possibly with an empty value).
    */
   has(code: number): boolean {
-    return this.#values.has(code);
+    if (this.#values !== undefined) return this.#values.has(code);
+    return this.#find(code) !== -1;
   }
 
   /**
@@ -90,7 +206,7 @@ export class DhcpOptions {
   set(code: number, value: Uint8Array): this {
     checkCode(code);
     checkValue(code, value);
-    this.#values.set(code, value.slice());
+    this.#map().set(code, value.slice());
     return this;
   }
 
@@ -104,11 +220,9 @@ export class DhcpOptions {
   append(code: number, value: Uint8Array): this {
     checkCode(code);
     checkValue(code, value);
-    const old = this.#values.get(code);
-    this.#values.set(
-      code,
-      old === undefined ? value.slice() : concat(old, value),
-    );
+    const values = this.#map();
+    const old = values.get(code);
+    values.set(code, old === undefined ? value.slice() : concat(old, value));
     return this;
   }
 
@@ -119,7 +233,7 @@ export class DhcpOptions {
    * @returns Whether the option was present.
    */
   delete(code: number): boolean {
-    return this.#values.delete(code);
+    return this.#map().delete(code);
   }
 
   /**
@@ -128,7 +242,11 @@ export class DhcpOptions {
    * @returns The codes present, in first-insertion order.
    */
   codes(): number[] {
-    return [...this.#values.keys()];
+    if (this.#values !== undefined) return [...this.#values.keys()];
+    const spans = this.#spans;
+    const out: number[] = [];
+    for (let i = 0; i < spans.length; i += 3) out.push(spans[i]!);
+    return out;
   }
 
   /**
@@ -137,12 +255,13 @@ export class DhcpOptions {
    * @returns The code and value pairs, in first-insertion order.
    */
   entries(): Array<[number, Uint8Array]> {
-    return [...this.#values.entries()];
+    return [...this.#map().entries()];
   }
 
   /** The number of options present. */
   get size(): number {
-    return this.#values.size;
+    if (this.#values !== undefined) return this.#values.size;
+    return this.#spans.length / 3;
   }
 
   /**
@@ -151,7 +270,7 @@ export class DhcpOptions {
    * @returns An iterator over the code and value pairs.
    */
   [Symbol.iterator](): IterableIterator<[number, Uint8Array]> {
-    return this.#values.entries();
+    return this.#map().entries();
   }
 
   /**
@@ -160,12 +279,19 @@ export class DhcpOptions {
    * @param skip Codes to leave out.
    * @returns The encoded length.
    */
-  encodedLength(skip: readonly number[] = []): number {
+  encodedLength(skip: readonly number[] = NO_SKIP): number {
     let total = 0;
-    for (const [code, value] of this.#values) {
-      if (skip.includes(code)) continue;
-      const instances = Math.max(1, Math.ceil(value.length / 255));
-      total += 2 * instances + value.length;
+    if (this.#values !== undefined) {
+      for (const [code, value] of this.#values) {
+        if (!skip.includes(code)) total += wireLength(value.length);
+      }
+      return total;
+    }
+    const spans = this.#spans;
+    for (let i = 0; i < spans.length; i += 3) {
+      if (!skip.includes(spans[i]!)) {
+        total += wireLength(spans[i + 2]! - spans[i + 1]!);
+      }
     }
     return total;
   }
@@ -183,20 +309,22 @@ export class DhcpOptions {
   encodeInto(
     out: Uint8Array,
     offset: number,
-    skip: readonly number[] = [],
+    skip: readonly number[] = NO_SKIP,
   ): number {
     let at = offset;
-    for (const [code, value] of this.#values) {
+    if (this.#values !== undefined) {
+      for (const [code, value] of this.#values) {
+        if (skip.includes(code)) continue;
+        at = writeOption(out, at, code, value, 0, value.length);
+      }
+      return at;
+    }
+    const packet = this.#packet;
+    const spans = this.#spans;
+    for (let i = 0; i < spans.length; i += 3) {
+      const code = spans[i]!;
       if (skip.includes(code)) continue;
-      let start = 0;
-      do {
-        const length = Math.min(255, value.length - start);
-        out[at++] = code;
-        out[at++] = length;
-        out.set(value.subarray(start, start + length), at);
-        at += length;
-        start += length;
-      } while (start < value.length);
+      at = writeOption(out, at, code, packet, spans[i + 1]!, spans[i + 2]!);
     }
     return at;
   }

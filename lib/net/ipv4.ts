@@ -25,22 +25,52 @@ const OCTET = /^(0|[1-9][0-9]{0,2})$/;
  * ```
  */
 export function parseIpv4(text: string): number {
+  const value = scanIpv4(text);
+  if (value !== -1) return value;
+  // Only invalid text gets here; split it to say which part is wrong.
   const parts = text.split(".");
   if (parts.length !== 4) {
     throw new TypeError(
       `Invalid IPv4 address: expected 4 octets, got "${text}"`,
     );
   }
+  const bad = parts.find((part) => !OCTET.test(part) || Number(part) > 255);
+  throw new TypeError(
+    `Invalid IPv4 address: octet "${bad}" is not 0 to 255 in "${text}"`,
+  );
+}
+
+/**
+ * Reads a dotted quad in one pass over its characters, -1 when it is not
+ * four decimal octets of 0 to 255 without leading zeros. Addresses are
+ * parsed on every message encoded, so this avoids the arrays and regular
+ * expression matches of splitting the text.
+ */
+function scanIpv4(text: string): number {
+  const length = text.length;
+  if (length < 7 || length > 15) return -1;
   let value = 0;
-  for (const part of parts) {
-    if (!OCTET.test(part) || Number(part) > 255) {
-      throw new TypeError(
-        `Invalid IPv4 address: octet "${part}" is not 0 to 255 in "${text}"`,
-      );
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits === 1 && octet === 0) return -1;
+      octet = octet * 10 + (c - 0x30);
+      if (octet > 255) return -1;
+      digits++;
+    } else {
+      return -1;
     }
-    value = value * 256 + Number(part);
   }
-  return value;
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
 }
 
 /**
@@ -69,8 +99,9 @@ export function formatIpv4(value: number): string {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`IPv4 value must be 0 to 4294967295, got ${value}`);
   }
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]
-    .join(".");
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${
+    value & 255
+  }`;
 }
 
 /**
@@ -90,6 +121,20 @@ export function ipv4FromBytes(bytes: Uint8Array, offset = 0): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${
     bytes[offset + 3]
   }`;
+}
+
+/**
+ * Reads four bytes at an offset as an unsigned 32-bit number in network
+ * order, as IPv4 addresses, lease times and the DHCP magic cookie travel.
+ *
+ * @param bytes The buffer.
+ * @param offset Where the number starts; the caller has checked that four
+ * bytes remain.
+ * @returns The number, 0 to 2^32 - 1.
+ */
+export function uint32FromBytes(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) |
+    (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
 }
 
 /**

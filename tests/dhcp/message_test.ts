@@ -12,6 +12,7 @@ import {
   optionName,
   parseMac,
 } from "../../lib/dhcp/mod.ts";
+import { isIpv4, parseIpv4 } from "../../lib/net/ipv4.ts";
 import { ACK, bytes, DISCOVER, zeros } from "./fixtures.ts";
 
 function decodeError(fn: () => unknown): DecodeError {
@@ -148,6 +149,44 @@ Deno.test("encodeMessage rejects invalid fields", () => {
     () => encodeMessage({ ...base, file: new Uint8Array(129) }),
     RangeError,
   );
+});
+
+Deno.test("encodeMessage writes the addresses parseIpv4 accepts, refuses the rest", () => {
+  const base = createMessage({ op: 1 });
+  const candidates = [
+    "0.0.0.0",
+    "255.255.255.255",
+    "192.168.1.100",
+    "01.2.3.4",
+    "1.2.3.04",
+    "1.2.3.00",
+    "1.2.3",
+    "1.2.3.4.",
+    ".1.2.3",
+    "1..2.3",
+    "1.2.3.4.5",
+    "256.0.0.0",
+    "1.2.3.1000",
+    " 1.2.3.4",
+    "1.2.3.4\n",
+    "1.2.3.+4",
+    "1.2.3.-0",
+    "１.2.3.4",
+    "",
+  ];
+  for (const text of candidates) {
+    if (isIpv4(text)) {
+      const n = parseIpv4(text);
+      const bytes = encodeMessage({ ...base, giaddr: text });
+      deepStrictEqual(
+        [...bytes.subarray(24, 28)],
+        [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255],
+        text,
+      );
+    } else {
+      throws(() => encodeMessage({ ...base, giaddr: text }), TypeError, text);
+    }
+  }
 });
 
 Deno.test("unknown options survive decode then encode", () => {
@@ -303,12 +342,36 @@ Deno.test("short messages and wrong cookies are DecodeErrors", () => {
   decodeError(() => decodeMessage("nope" as unknown as Uint8Array));
 });
 
-Deno.test("decoded messages share no memory with the input", () => {
+Deno.test("decoded messages view the input instead of copying it", () => {
   const input = ACK.slice();
   const m = decodeMessage(input);
+  strictEqual(m.chaddr.buffer, input.buffer);
+  strictEqual(m.sname.buffer, input.buffer);
+  strictEqual(m.file.buffer, input.buffer);
+  strictEqual(m.options.get(53)!.buffer, input.buffer);
   input.fill(0);
-  strictEqual(m.sname[0], 0x67);
-  deepStrictEqual(m.options.get(53), new Uint8Array([5]));
+  strictEqual(m.sname[0], 0);
+  deepStrictEqual(m.options.get(53), new Uint8Array([0]));
+});
+
+Deno.test("decoding a copy keeps the message when the buffer is reused", () => {
+  const buffer = ACK.slice();
+  const m = decodeMessage(buffer.slice());
+  buffer.fill(0);
+  sameMessage(m, decodeMessage(ACK));
+});
+
+Deno.test("values set on decoded options are copied, the rest still read", () => {
+  const input = ACK.slice();
+  const m = decodeMessage(input);
+  const before = m.options.entries();
+  const value = new Uint8Array([1, 2, 3, 4]);
+  m.options.set(224, value);
+  value.fill(9);
+  deepStrictEqual(m.options.get(224), new Uint8Array([1, 2, 3, 4]));
+  deepStrictEqual(m.options.entries().slice(0, -1), before);
+  ok(m.options.delete(224));
+  deepStrictEqual(m.options.entries(), before);
 });
 
 Deno.test("decode works on a subarray with a byte offset", () => {
@@ -397,4 +460,34 @@ Deno.test("overload pointing to garbage is a DecodeError", () => {
       ),
     )
   );
+});
+
+Deno.test("decoded options answer as options built from their entries", () => {
+  const decoded = decodeMessage(ACK).options;
+  const built = new DhcpOptions(decodeMessage(ACK).options.entries());
+  deepStrictEqual(decoded.codes(), built.codes());
+  strictEqual(decoded.size, built.size);
+  for (let code = 0; code < 256; code++) {
+    strictEqual(decoded.has(code), built.has(code), `has(${code})`);
+    deepStrictEqual(decoded.get(code), built.get(code), `get(${code})`);
+  }
+  strictEqual(decoded.encodedLength([53]), built.encodedLength([53]));
+  const a = new Uint8Array(600);
+  const b = new Uint8Array(600);
+  strictEqual(decoded.encodeInto(a, 3, [53]), built.encodeInto(b, 3, [53]));
+  deepStrictEqual(a, b);
+  deepStrictEqual([...decoded], [...built]);
+});
+
+Deno.test("repeated codes are found afresh in every decode", () => {
+  const twice = withOptions([12, 1, 0x61, 53, 1, 5, 12, 1, 0x62, 255]);
+  const m = decodeMessage(twice);
+  deepStrictEqual(m.options.codes(), [12, 53]);
+  deepStrictEqual(m.options.get(12), encodeText("ab"));
+  // A decode that fails half-way must not leave codes marked as seen.
+  decodeError(() => decodeMessage(withOptions([12, 1, 0x61, 12, 9])));
+  const once = withOptions([12, 1, 0x61, 255]);
+  const again = decodeMessage(once);
+  deepStrictEqual(again.options.get(12), encodeText("a"));
+  strictEqual(again.options.get(12)!.buffer, once.buffer, "not joined");
 });
