@@ -74,6 +74,8 @@ export interface ServerSettings {
   domainSearch?: readonly string[];
   /** Option 121. */
   classlessRoutes?: readonly ClasslessRoute[];
+  /** Option 26. */
+  mtu?: number;
   /** A directory only this server uses, for its lease file and logs. */
   directory: string;
   /** Leases from an earlier run, for a server that keeps none on disk. */
@@ -252,6 +254,9 @@ function dnsmasq(settings: ServerSettings): ServerLaunch {
       `--dhcp-option=option:classless-static-route,${routes.join(",")}`,
     );
   }
+  if (settings.mtu !== undefined) {
+    argv.push(`--dhcp-option=option:mtu,${settings.mtu}`);
+  }
   return { argv, env: {}, files: [], leaseFile };
 }
 
@@ -282,6 +287,9 @@ function kea(settings: ServerSettings): ServerLaunch {
       "csv-format": false,
       data: hex(encodeClasslessRoutes(settings.classlessRoutes)),
     });
+  }
+  if (settings.mtu !== undefined) {
+    options.push({ name: "interface-mtu", data: String(settings.mtu) });
   }
   const config = {
     Dhcp4: {
@@ -361,6 +369,7 @@ function udhcpd(settings: ServerSettings): ServerLaunch {
     );
     lines.push(`option staticroutes ${routes.join(" ")}`);
   }
+  if (settings.mtu !== undefined) lines.push(`option mtu ${settings.mtu}`);
   const configFile = `${dir}/udhcpd.conf`;
   return {
     // -a 0: no ARP probe of each address before offering it, which would
@@ -398,6 +407,7 @@ function npmDhcp(settings: ServerSettings, deno: string): ServerLaunch {
         encodeClasslessRoutes(settings.classlessRoutes),
       ),
     }),
+    ...(settings.mtu === undefined ? {} : { mtu: settings.mtu }),
     leases: settings.leases ?? [],
   };
   const program = decodeURIComponent(

@@ -90,6 +90,8 @@ export interface LabOptions {
   domainSearch?: readonly string[];
   /** Option 121. */
   classlessRoutes?: readonly ClasslessRoute[];
+  /** Option 26, the interface MTU; none by default. */
+  mtu?: number;
   /** Option 58 (T1) in seconds. */
   renewalTime?: number;
   /** Option 59 (T2) in seconds. */
@@ -118,6 +120,8 @@ export interface ServerChanges {
   domainSearch?: readonly string[];
   /** Option 121. */
   classlessRoutes?: readonly ClasslessRoute[];
+  /** Option 26. */
+  mtu?: number;
 }
 
 /** One link of the lab, as its server sees it. */
@@ -277,6 +281,7 @@ function settingsFor(
   if (options.classlessRoutes !== undefined) {
     settings.classlessRoutes = options.classlessRoutes;
   }
+  if (options.mtu !== undefined) settings.mtu = options.mtu;
   return settings;
 }
 
@@ -649,6 +654,8 @@ export class Lab implements AsyncDisposable {
     if (search !== undefined) merged.domainSearch = search;
     const routes = changes.classlessRoutes ?? previous.classlessRoutes;
     if (routes !== undefined) merged.classlessRoutes = routes;
+    const mtu = changes.mtu ?? previous.mtu;
+    if (mtu !== undefined) merged.mtu = mtu;
     const settings = settingsFor(link, this.server, previous.directory, merged);
     // Fail before stopping the running server.
     serverLaunch(settings);

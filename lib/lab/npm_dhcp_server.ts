@@ -50,6 +50,8 @@ export interface NpmDhcpServerConfig {
   domainSearch?: number[];
   /** Option 121, already encoded as RFC 3442 says. */
   classlessRoutes?: number[];
+  /** Option 26. */
+  mtu?: number;
   /** Leases to honour from an earlier run, so a restart remembers them. */
   leases?: { hardwareAddress: string; address: string }[];
 }
@@ -130,6 +132,7 @@ function start(config: NpmDhcpServerConfig): void {
   if (config.domainName !== undefined) forced.push("domainName");
   if (config.domainSearch !== undefined) forced.push("domainSearchList");
   if (config.classlessRoutes !== undefined) forced.push("classlessRoute");
+  if (config.mtu !== undefined) forced.push("mtuInterface");
   const server = dhcp.createServer({
     range: [config.poolStart, config.poolEnd],
     randomIP: false,
@@ -154,6 +157,7 @@ function start(config: NpmDhcpServerConfig): void {
     ...(config.classlessRoutes === undefined
       ? {}
       : { classlessRoute: config.classlessRoutes }),
+    ...(config.mtu === undefined ? {} : { mtuInterface: config.mtu }),
   });
   // An exception in a handler would vanish inside the socket's event
   // dispatch, leaving a server that silently ignores clients.

@@ -7,37 +7,17 @@
 import assert from "node:assert/strict";
 import { leaseFromAck } from "../../lib/client/lease.ts";
 import { MessageType, OptionCode } from "../../lib/dhcp/constants.ts";
-import { decodeMessage, type DhcpMessage } from "../../lib/dhcp/message.ts";
+import type { DhcpMessage } from "../../lib/dhcp/message.ts";
 import { hookEnvironment } from "../../lib/hooks/hook_environment.ts";
 import { Lab } from "../../lib/lab/lab.ts";
+import { captureDhcp, type DhcpCapture } from "../cli/_capture.ts";
 import { waitUntil } from "../cli/_wait.ts";
 
-/** The DHCP messages in a pcap file of Ethernet frames. */
-function dhcpMessages(pcap: Uint8Array): DhcpMessage[] {
-  const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.length);
-  // tcpdump writes the file in host order; 0xa1b2c3d4 read little-endian
-  // means a little-endian file.
-  const little = view.getUint32(0, true) === 0xa1b2c3d4;
-  assert.ok(little || view.getUint32(0) === 0xa1b2c3d4, "not a pcap file");
-  assert.equal(view.getUint32(20, little), 1, "link type is not Ethernet");
-  const messages: DhcpMessage[] = [];
-  let at = 24;
-  while (at + 16 <= pcap.length) {
-    const length = view.getUint32(at + 8, little);
-    // tcpdump may be writing the last record right now.
-    if (at + 16 + length > pcap.length) break;
-    const frame = pcap.subarray(at + 16, at + 16 + length);
-    at += 16 + length;
-    const ip = 14;
-    const udp = ip + (frame[ip]! & 0x0f) * 4;
-    messages.push(decodeMessage(frame.subarray(udp + 8)));
-  }
-  return messages;
-}
-
-/** The last DHCPACK in a capture file, if any. */
-async function capturedAck(path: string): Promise<DhcpMessage | undefined> {
-  return dhcpMessages(await Deno.readFile(path)).findLast((message) =>
+/** The last DHCPACK captured, if any. */
+async function capturedAck(
+  capture: DhcpCapture,
+): Promise<DhcpMessage | undefined> {
+  return (await capture.messages()).findLast((message) =>
     message.options.get(OptionCode.DHCP_MESSAGE_TYPE)?.[0] === MessageType.ACK
   );
 }
@@ -89,24 +69,9 @@ Deno.test({
         { mode: 0o755 },
       );
       await Deno.chmod(dump, 0o755);
-      const pcap = `${dir}/dhcp.pcap`;
-      // -Z root: tcpdump would otherwise drop to a user that cannot write
-      // into the private temporary directory.
-      const capture = lab.spawn([
-        "tcpdump",
-        "-i",
-        "eth0",
-        "-n",
-        "-U",
-        "--immediate-mode",
-        "-Z",
-        "root",
-        "-w",
-        pcap,
-        "udp port 68",
-      ]);
+      const capture = await captureDhcp(lab, dir);
+      let ack: DhcpMessage | undefined;
       try {
-        await capture.waitFor(/listening on/, 10_000);
         const result = await lab.run([
           "udhcpc",
           "-f",
@@ -123,9 +88,9 @@ Deno.test({
         ]);
         assert.equal(result.code, 0, result.stderr);
         await waitUntil(
-          async () => (await capturedAck(pcap)) !== undefined,
+          async () => (ack = await capturedAck(capture)) !== undefined,
           5000,
-          () => `tcpdump wrote no DHCPACK: ${capture.output()}`,
+          () => "tcpdump wrote no DHCPACK",
         );
       } finally {
         await capture.stop();
@@ -133,7 +98,6 @@ Deno.test({
       const udhcpcBound = scriptVariables(
         await Deno.readTextFile(`${dir}/bound.env`),
       );
-      const ack = await capturedAck(pcap);
       assert.ok(ack, "no DHCPACK captured");
       assert.equal(ack.yiaddr, udhcpcBound.ip);
       const { lease } = leaseFromAck(ack, {
