@@ -133,7 +133,9 @@ function byMetric(a: Route, b: Route): number {
  * await arbiter.offer("eth1", route("eth1", "198.18.1.1")); // "install"
  * await arbiter.offer("eth0", route("eth0", "198.18.0.1")); // "install"
  * await arbiter.offer("eth1", route("eth1", "198.18.1.1")); // "skip"
- * await arbiter.close(); // withdraws both, removing the route
+ * // Withdraws both; with no other process's candidate, the route stays on
+ * // eth0 for the next start to adopt.
+ * await arbiter.close();
  * ```
  */
 export class DefaultRouteArbiter {
@@ -302,7 +304,7 @@ export class DefaultRouteArbiter {
         this.#registered.set(name, route);
       }
       this.#updateWatch();
-      results = await this.#elect(new Set(offers.keys()), undefined);
+      results = await this.#elect(new Set(offers.keys()));
     } catch (error) {
       for (const { waiters } of offers.values()) {
         for (const each of waiters) each.reject(error);
@@ -325,7 +327,7 @@ export class DefaultRouteArbiter {
    *
    * @param name The interface.
    * @param options `keepIfAlone` leaves an owned route in place when no
-   * other candidate can take it (a client stopping without releasing).
+   * other candidate can take it.
    * @throws {CommandFailedError} If `ip` fails.
    */
   async withdraw(
@@ -334,11 +336,8 @@ export class DefaultRouteArbiter {
   ): Promise<void> {
     checkInterfaceName(name);
     await this.#locked(async () => {
-      this.#registered.delete(name);
-      await Deno.remove(this.#registrationPath(name)).catch((error) => {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
-      await this.#elect(new Set(), name, options.keepIfAlone ?? false);
+      await this.#unregister([name]);
+      await this.#elect(new Set(), new Set([name]), options.keepIfAlone);
     });
     this.#updateWatch();
   }
@@ -347,10 +346,16 @@ export class DefaultRouteArbiter {
    * Withdraws every interface this arbiter registered, stops watching and
    * releases all locks.
    *
-   * @param options `handOver` (default true) deletes the default route this
-   * process owns and installs the next live candidate's; false only removes
-   * the candidacies and leaves the route as it is, as a client that exits
-   * after configuring must.
+   * All candidacies leave in one locked step, so the route never moves to
+   * another interface of this process that is stopping too: it goes to the
+   * first live candidate of another process in byte order, or, with none,
+   * stays where it is for the next start to adopt, as the address does.
+   *
+   * @param options `handOver` (default true) hands the default route this
+   * process owns to another process's candidate as above; false only
+   * removes the candidacies and leaves the route as it is, as a client that
+   * exits after configuring must.
+   * @throws {CommandFailedError} If `ip` fails while handing over.
    */
   async close(options: { handOver?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
@@ -360,19 +365,32 @@ export class DefaultRouteArbiter {
     await this.#watcher.stop();
     await this.#background;
     try {
-      for (const name of [...this.#registered.keys()]) {
-        if (options.handOver ?? true) {
-          // Handed to the next candidate if there is one; otherwise the
-          // route stays for the next start to adopt, as the address does.
-          await this.withdraw(name, { keepIfAlone: true });
-        } else {
-          this.#registered.delete(name);
-          await Deno.remove(this.#registrationPath(name)).catch(() => {});
-        }
+      const names = [...this.#registered.keys()];
+      if (names.length > 0 && (options.handOver ?? true)) {
+        await this.#locked(async () => {
+          await this.#unregister(names);
+          await this.#elect(new Set(), new Set(names), true);
+        });
+      } else {
+        await this.#unregister(names, { tolerant: true });
       }
     } finally {
       for (const claim of this.#claims.values()) claim.release();
       this.#claims.clear();
+    }
+  }
+
+  // Ends candidacies: forgets them and removes their registration files.
+  async #unregister(
+    names: readonly string[],
+    options: { tolerant?: boolean } = {},
+  ): Promise<void> {
+    for (const name of names) {
+      this.#registered.delete(name);
+      await Deno.remove(this.#registrationPath(name)).catch((error) => {
+        if (options.tolerant === true) return;
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
     }
   }
 
@@ -472,10 +490,11 @@ export class DefaultRouteArbiter {
 
   // One election; must run under the namespace lock. `asking` holds the
   // interfaces whose offers triggered it, each of which gets a result (or
-  // the error that ended its candidacy); `leaving` is the one withdrawing.
+  // the error that ended its candidacy); `leaving` holds those withdrawing,
+  // whose route `keepLeaving` keeps when no other candidate can take it.
   async #elect(
     asking: ReadonlySet<string>,
-    leaving: string | undefined,
+    leaving: ReadonlySet<string> = new Set(),
     keepLeaving = false,
   ): Promise<Map<string, ElectionResult | Error>> {
     const { live, stale } = await this.#registrations();
@@ -483,7 +502,7 @@ export class DefaultRouteArbiter {
     const usable = snapshot.usable;
     const defaults = snapshot.routes.filter(isDefaultRoute).sort(byMetric);
     const gone = new Set(stale);
-    if (leaving !== undefined && !live.has(leaving)) gone.add(leaving);
+    for (const name of leaving) if (!live.has(name)) gone.add(name);
     const ours = (route: Route): boolean =>
       route.protocol === "dhcp" && route.device !== undefined &&
       (live.has(route.device) || gone.has(route.device));
@@ -494,7 +513,7 @@ export class DefaultRouteArbiter {
     const eligible = [...live.keys()]
       .filter((name) => usable.has(name))
       .sort(compareInterfaceNames);
-    if (leaving !== undefined && keepLeaving && eligible.length === 0) {
+    if (leaving.size > 0 && keepLeaving && eligible.length === 0) {
       return new Map();
     }
 
@@ -659,7 +678,7 @@ export class DefaultRouteArbiter {
     this.#background = this.#background.then(async () => {
       if (this.#closed || this.#registered.size === 0) return;
       try {
-        await this.#locked(() => this.#elect(new Set(), undefined));
+        await this.#locked(() => this.#elect(new Set()));
       } catch (error) {
         logger.warn("default route election failed: {error}", { error });
       }

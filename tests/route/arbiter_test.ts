@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CommandFailedError } from "../../lib/process/command.ts";
 import { DefaultRouteArbiter } from "../../lib/route/arbiter.ts";
+import { compareInterfaceNames } from "../../lib/route/default_route_policy.ts";
 import {
   claimInterface,
   InterfaceBusyError,
@@ -55,6 +56,32 @@ async function withLab(
   }
 }
 
+// Records the default route changes the kernel reports while `body` runs.
+// A route added first, and required in the output, proves the monitor had
+// subscribed, so an empty result means no change rather than a late start.
+async function defaultRouteEvents(
+  lab: Lab,
+  body: () => Promise<void>,
+): Promise<string[]> {
+  const monitor = lab.spawn(["ip", "-4", "monitor", "route"]);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await lab.sh("ip", "route", "replace", "blackhole", "192.0.2.0/24");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await body();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    monitor.kill("SIGTERM");
+  }
+  const output = new TextDecoder().decode((await monitor.output()).stdout);
+  const lines = output.split("\n").map((line) => line.trim());
+  assert.ok(
+    lines.some((line) => line.includes("192.0.2.0/24")),
+    `ip monitor saw nothing: ${output}`,
+  );
+  return lines.filter((line) => /^(Deleted )?default /.test(line));
+}
+
 for (const names of [["eth2", "eth10"], ["eth2", "eth10", "br-lan", "eth1"]]) {
   const smallest = names.includes("br-lan") ? "br-lan" : "eth10";
   Deno.test(
@@ -95,11 +122,22 @@ for (const names of [["eth2", "eth10"], ["eth2", "eth10", "br-lan", "eth1"]]) {
               await arbiter.close();
             }
           }
-          // Closing hands the route along until the last candidate, which
-          // leaves it for a restarted client to adopt.
-          assert.ok(
-            (await defaultRoutes(lab)).length <= 1,
-            `round ${round}: more than one default route after close()`,
+          // An owner closing hands the route to the first remaining other
+          // process's candidate; the last one leaves it for a restarted
+          // client to adopt. One process closes as one step: no move.
+          let expected = smallest;
+          if (!shared) {
+            const remaining = new Set(names);
+            for (const name of arbiters.keys()) {
+              remaining.delete(name);
+              const next = [...remaining].sort(compareInterfaceNames)[0];
+              if (name === expected && next !== undefined) expected = next;
+            }
+          }
+          assert.deepEqual(
+            await defaultRoutes(lab),
+            [ownerLine(lab, expected)],
+            `round ${round}: after close()`,
           );
           assert.deepEqual(
             [...Deno.readDirSync(`${runtimeDir}/candidates`)],
@@ -595,3 +633,75 @@ Deno.test("close() without handover leaves the route in place", async () => {
     }
   });
 });
+
+Deno.test(
+  "close() of one process serving every candidate leaves the route alone",
+  async () => {
+    await withLab(["eth0", "eth1"], async (lab, runtimeDir) => {
+      const arbiter = await openArbiter(lab, runtimeDir);
+      let calls = 0;
+      try {
+        for (const name of ["eth0", "eth1"]) {
+          await arbiter.offer(name, routeOf(lab, name));
+        }
+        assert.deepEqual(await defaultRoutes(lab), [ownerLine(lab, "eth0")]);
+      } finally {
+        calls = lab.runner.calls.length;
+        const events = await defaultRouteEvents(lab, () => arbiter.close());
+        assert.deepEqual(events, []);
+      }
+      assert.deepEqual(
+        lab.runner.calls.slice(calls).filter((argv) =>
+          argv.includes("replace")
+        ),
+        [],
+      );
+      assert.deepEqual(await defaultRoutes(lab), [ownerLine(lab, "eth0")]);
+      assert.deepEqual([...Deno.readDirSync(`${runtimeDir}/candidates`)], []);
+    });
+  },
+);
+
+for (
+  const [mine, theirs] of [
+    [["eth0", "eth2"], "eth1"],
+    [["eth0", "eth1"], "eth2"],
+  ] as const
+) {
+  Deno.test(
+    `close() of a process with ${mine.join(" and ")} hands the route ` +
+      `straight to ${theirs} of another process`,
+    async () => {
+      await withLab(["eth0", "eth1", "eth2"], async (lab, runtimeDir) => {
+        const closing = await openArbiter(lab, runtimeDir);
+        const other = await openArbiter(lab, runtimeDir);
+        try {
+          await other.offer(theirs, routeOf(lab, theirs));
+          for (const name of mine) {
+            await closing.offer(name, routeOf(lab, name));
+          }
+          assert.deepEqual(await defaultRoutes(lab), [
+            ownerLine(lab, "eth0"),
+          ]);
+          const events = await defaultRouteEvents(lab, () => closing.close());
+          // Swapped in place, once: never through the closing process's
+          // other interface.
+          assert.deepEqual(events, [
+            `default via ${routeOf(lab, theirs).gateway} dev ${theirs} ` +
+            "proto dhcp",
+          ]);
+          assert.deepEqual(await defaultRoutes(lab), [ownerLine(lab, theirs)]);
+          assert.deepEqual(
+            [...Deno.readDirSync(`${runtimeDir}/candidates`)].map((e) =>
+              e.name
+            ),
+            [`${theirs}.json`],
+          );
+        } finally {
+          await closing.close();
+          await other.close();
+        }
+      });
+    },
+  );
+}
