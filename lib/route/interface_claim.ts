@@ -9,6 +9,13 @@
 
 import { acquireLock, type FileLock } from "./lock.ts";
 
+// Other processes test whether a claim is alive (`isLockHeld`) by taking
+// the lock for an instant: flock has no way to ask without taking it, and
+// fcntl locks, which could, do not see flock locks. A claim that meets such
+// a probe tries again; a real holder keeps the lock for its whole life.
+const CLAIM_ATTEMPTS = 3;
+const CLAIM_RETRY_MS = 25;
+
 /** Another process already manages the interface. */
 export class InterfaceBusyError extends Error {
   /** The interface. */
@@ -68,7 +75,9 @@ export function interfaceLockPath(runtimeDir: string, name: string): string {
 }
 
 /**
- * Claims an interface for this process, without waiting.
+ * Claims an interface for this process, without waiting for a holder: a
+ * lock found taken is tried twice more over 50 ms, which outlasts another
+ * process's liveness probe but not a real claim.
  *
  * @param runtimeDir The runtime directory (with its `interfaces` folder).
  * @param name The interface.
@@ -89,7 +98,15 @@ export async function claimInterface(
   name: string,
 ): Promise<FileLock> {
   const path = interfaceLockPath(runtimeDir, name);
-  const lock = await acquireLock(path, { wait: false });
+  let lock = await acquireLock(path, { wait: false });
+  for (
+    let attempt = 1;
+    lock === undefined && attempt < CLAIM_ATTEMPTS;
+    attempt++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+    lock = await acquireLock(path, { wait: false });
+  }
   if (lock === undefined) {
     let pid: number | undefined;
     try {

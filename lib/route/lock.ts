@@ -107,6 +107,10 @@ export async function acquireLock(
  * Tells whether some process, this one included, holds the lock on a file.
  * A missing file is not held.
  *
+ * Limitations: flock cannot be queried, so the test takes the lock and
+ * drops it at once; a no-wait attempt elsewhere at that instant fails.
+ * Callers of such attempts that must not fail spuriously try again.
+ *
  * @param path The lock file.
  * @returns True when a no-wait lock attempt would fail.
  * @throws {SystemCallError} If the file exists but cannot be opened.
