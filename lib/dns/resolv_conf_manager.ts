@@ -32,6 +32,12 @@ export interface ResolvConfTarget {
  * restores the original when the last lease goes, and warns once when more
  * nameservers exist than glibc reads. Failures are logged, never thrown:
  * the network stays configured without DNS.
+ *
+ * The file is written only while some lease brings a nameserver (option 6)
+ * or a search domain (option 119 or 15). Leases without them leave the file
+ * as it was, since it is typically the one a container runtime wrote with
+ * the nameservers the container needs, and if an earlier lease's DNS
+ * settings had been written, its original text comes back.
  */
 export class ResolvConfManager {
   #target: ResolvConfTarget | ResolvConfWriter;
@@ -39,6 +45,9 @@ export class ResolvConfManager {
   #owner: string | undefined;
   #warnedLimit = false;
   #warnedRejected = new Set<string>();
+  // Whether the file holds our text, so that restore() is asked for only
+  // then: a dry run's target prints every call.
+  #written = false;
   #queue: Promise<void> = Promise.resolve();
 
   /**
@@ -95,21 +104,15 @@ export class ResolvConfManager {
   }
 
   async #sync(): Promise<void> {
-    if (this.#leases.size === 0) {
-      await this.#guard(() => this.#target.restore());
-      return;
-    }
     const names = [...this.#leases.keys()].sort(compareInterfaceNames);
     const order = this.#owner !== undefined && this.#leases.has(this.#owner)
       ? [this.#owner, ...names.filter((name) => name !== this.#owner)]
       : names;
-    const result = renderResolvConf({
-      leases: order.map((name) => ({
-        ...this.#leases.get(name)!,
-        interface: name,
-      })),
-      order,
-    });
+    const leases = order.map((name) => ({
+      ...this.#leases.get(name)!,
+      interface: name,
+    }));
+    const result = renderResolvConf({ leases, order });
     for (const rejected of result.rejected) {
       const key = `${rejected.interface}\0${rejected.value}`;
       if (this.#warnedRejected.has(key)) continue;
@@ -123,6 +126,13 @@ export class ResolvConfManager {
         },
       );
     }
+    if (result.nameservers.length === 0 && result.search.length === 0) {
+      // A header-only file would wipe what the runtime put there.
+      if (this.#written && await this.#guard(() => this.#target.restore())) {
+        this.#written = false;
+      }
+      return;
+    }
     if (exceedsGlibcLimit(result) && !this.#warnedLimit) {
       this.#warnedLimit = true;
       logger.warning(
@@ -135,17 +145,20 @@ export class ResolvConfManager {
         },
       );
     }
+    this.#written = true;
     await this.#guard(() => this.#target.write(result.content));
   }
 
-  async #guard(write: () => Promise<unknown>): Promise<void> {
+  async #guard(write: () => Promise<unknown>): Promise<boolean> {
     try {
       await write();
+      return true;
     } catch (error) {
       if (!(error instanceof ResolvConfError)) throw error;
       logger.error("{error}; the network stays configured", {
         error: error.message,
       });
+      return false;
     }
   }
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { Lease } from "../../lib/client/lease.ts";
 import { DhcpOptions } from "../../lib/dhcp/options.ts";
 import { RESOLV_CONF_HEADER } from "../../lib/dns/resolv_conf.ts";
@@ -55,6 +56,25 @@ async function withResolvConf(
   }
 }
 
+/**
+ * Sends the ocidhcp loggers to memory until disposed; the records are
+ * collected in `records`.
+ */
+async function captureLogs(): Promise<
+  { records: LogRecord[] } & AsyncDisposable
+> {
+  const records: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: { memory: (record: LogRecord) => records.push(record) },
+    loggers: [
+      { category: ["ocidhcp"], sinks: ["memory"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+    ],
+  });
+  return { records, [Symbol.asyncDispose]: () => reset() };
+}
+
 function nameservers(content: string): string[] {
   return [...content.matchAll(/^nameserver (\S+)$/gm)].map((m) => m[1]!);
 }
@@ -62,6 +82,97 @@ function nameservers(content: string): string[] {
 function searchLine(content: string): string | undefined {
   return content.match(/^search (.*)$/m)?.[1];
 }
+
+function warnings(records: LogRecord[]): LogRecord[] {
+  return records.filter((record) => record.level === "warning");
+}
+
+Deno.test(
+  "ResolvConfManager leaves resolv.conf alone when no lease carries DNS",
+  async () => {
+    await withResolvConf(RUNTIME_FILE, async (path, manager) => {
+      const before = await Deno.stat(path);
+      await manager.update("eth0", lease("eth0"));
+      await manager.update("eth1", lease("eth1"));
+      await manager.setOwner("eth0");
+      await manager.flush();
+      assert.equal(await Deno.readTextFile(path), RUNTIME_FILE);
+      assert.equal((await Deno.stat(path)).ino, before.ino);
+      await manager.update("eth0", undefined);
+      await manager.update("eth1", undefined);
+      await manager.flush();
+      assert.equal(await Deno.readTextFile(path), RUNTIME_FILE);
+    });
+  },
+);
+
+Deno.test(
+  "ResolvConfManager creates no resolv.conf for leases without DNS",
+  async () => {
+    await withResolvConf(null, async (path, manager) => {
+      await manager.update("eth0", lease("eth0"));
+      await manager.flush();
+      await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    });
+  },
+);
+
+Deno.test(
+  "ResolvConfManager leaves resolv.conf alone when every DNS value is invalid",
+  async () => {
+    await withResolvConf(RUNTIME_FILE, async (path, manager) => {
+      await using log = await captureLogs();
+      await manager.update(
+        "eth0",
+        lease("eth0", { servers: ["0.0.0.0"], domainName: "bad;name" }),
+      );
+      await manager.flush();
+      assert.equal(await Deno.readTextFile(path), RUNTIME_FILE);
+      // The values are still reported as left out.
+      assert.equal(warnings(log.records).length, 2);
+    });
+  },
+);
+
+Deno.test(
+  "ResolvConfManager restores the original when a renewal drops the DNS " +
+    "options",
+  async () => {
+    await withResolvConf(RUNTIME_FILE, async (path, manager) => {
+      await manager.update("eth0", lease("eth0", { servers: ["198.18.0.53"] }));
+      await manager.flush();
+      assert.deepEqual(nameservers(await Deno.readTextFile(path)), [
+        "198.18.0.53",
+      ]);
+      await manager.update("eth0", lease("eth0"));
+      await manager.flush();
+      assert.equal(await Deno.readTextFile(path), RUNTIME_FILE);
+    });
+  },
+);
+
+Deno.test(
+  "ResolvConfManager writes only the DNS of the leases that carry it",
+  async () => {
+    await withResolvConf(RUNTIME_FILE, async (path, manager) => {
+      await manager.setOwner("eth0");
+      await manager.update("eth0", lease("eth0"));
+      await manager.update(
+        "eth1",
+        lease("eth1", { servers: ["198.18.1.53"], search: ["b.example"] }),
+      );
+      await manager.flush();
+      assert.equal(
+        await Deno.readTextFile(path),
+        `${RESOLV_CONF_HEADER}\nnameserver 198.18.1.53\nsearch b.example\n`,
+      );
+      // The lease left has no DNS: the runtime's file comes back.
+      await manager.update("eth1", undefined);
+      await manager.flush();
+      assert.equal(await Deno.readTextFile(path), RUNTIME_FILE);
+    });
+  },
+);
 
 Deno.test(
   "ResolvConfManager puts the default-route owner's nameservers first",
