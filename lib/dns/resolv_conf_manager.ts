@@ -7,7 +7,11 @@
 import { getLogger } from "@logtape/logtape";
 import type { Lease } from "../client/lease.ts";
 import { compareInterfaceNames } from "../route/default_route_policy.ts";
-import { exceedsGlibcLimit, renderResolvConf } from "./resolv_conf.ts";
+import {
+  exceedsGlibcLimit,
+  GLIBC_MAX_NAMESERVERS,
+  renderResolvConf,
+} from "./resolv_conf.ts";
 import {
   ResolvConfError,
   type ResolvConfWriter,
@@ -69,7 +73,7 @@ export class ResolvConfManager {
   update(name: string, lease: Lease | undefined): Promise<void> {
     if (lease === undefined) this.#leases.delete(name);
     else this.#leases.set(name, lease);
-    return this.#enqueue();
+    return this.#enqueue(name);
   }
 
   /**
@@ -80,9 +84,11 @@ export class ResolvConfManager {
    * @returns When the file has been written.
    */
   setOwner(owner: string | undefined): Promise<void> {
-    if (owner === this.#owner) return this.#queue;
+    // The interface that gains the route, or the one that lost it.
+    const concerned = owner ?? this.#owner;
+    if (owner === this.#owner || concerned === undefined) return this.#queue;
     this.#owner = owner;
-    return this.#enqueue();
+    return this.#enqueue(concerned);
   }
 
   /**
@@ -94,16 +100,18 @@ export class ResolvConfManager {
     return this.#queue;
   }
 
-  #enqueue(): Promise<void> {
-    this.#queue = this.#queue.then(() => this.#sync()).catch((error) => {
-      logger.error("cannot update resolv.conf: {error}", {
+  // Each rewrite is logged under the interface whose change asked for it.
+  #enqueue(name: string): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#sync(name)).catch((error) => {
+      logger.error("{interface}: cannot update resolv.conf: {error}", {
+        interface: name,
         error: error instanceof Error ? error.message : String(error),
       });
     });
     return this.#queue;
   }
 
-  async #sync(): Promise<void> {
+  async #sync(concerned: string): Promise<void> {
     const names = [...this.#leases.keys()].sort(compareInterfaceNames);
     const order = this.#owner !== undefined && this.#leases.has(this.#owner)
       ? [this.#owner, ...names.filter((name) => name !== this.#owner)]
@@ -128,34 +136,47 @@ export class ResolvConfManager {
     }
     if (result.nameservers.length === 0 && result.search.length === 0) {
       // A header-only file would wipe what the runtime put there.
-      if (this.#written && await this.#guard(() => this.#target.restore())) {
+      if (
+        this.#written &&
+        await this.#guard(concerned, () => this.#target.restore())
+      ) {
         this.#written = false;
       }
       return;
     }
     if (exceedsGlibcLimit(result) && !this.#warnedLimit) {
       this.#warnedLimit = true;
+      const ignored = result.nameservers.slice(GLIBC_MAX_NAMESERVERS);
+      // Named: the interfaces whose servers are the ones left unused.
+      const unusedFrom = leases.filter((lease) =>
+        lease.domainNameServers.some((server) => ignored.includes(server))
+      );
       logger.warning(
-        "{count} nameservers from {interfaces}; glibc reads only the first 3: " +
-          "{used}",
+        "{interface}: glibc reads only the first 3 of {count} nameservers " +
+          "({used}), not {ignored}",
         {
+          interface: unusedFrom.map((lease) => lease.interface).join(", "),
+          ignored: ignored.join(" "),
           count: result.nameservers.length,
-          interfaces: order.join(", "),
-          used: result.nameservers.slice(0, 3).join(" "),
+          used: result.nameservers.slice(0, GLIBC_MAX_NAMESERVERS).join(" "),
         },
       );
     }
     this.#written = true;
-    await this.#guard(() => this.#target.write(result.content));
+    await this.#guard(concerned, () => this.#target.write(result.content));
   }
 
-  async #guard(write: () => Promise<unknown>): Promise<boolean> {
+  async #guard(
+    concerned: string,
+    write: () => Promise<unknown>,
+  ): Promise<boolean> {
     try {
       await write();
       return true;
     } catch (error) {
       if (!(error instanceof ResolvConfError)) throw error;
-      logger.error("{error}; the network stays configured", {
+      logger.error("{interface}: {error}; the network stays configured", {
+        interface: concerned,
         error: error.message,
       });
       return false;

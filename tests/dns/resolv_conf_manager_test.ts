@@ -213,6 +213,40 @@ Deno.test(
 );
 
 Deno.test(
+  "ResolvConfManager warns once when glibc would ignore nameservers",
+  async () => {
+    await withResolvConf(RUNTIME_FILE, async (path, manager) => {
+      await using log = await captureLogs();
+      await manager.update(
+        "eth0",
+        lease("eth0", { servers: ["198.18.0.53", "198.18.0.54"] }),
+      );
+      await manager.flush();
+      assert.equal(warnings(log.records).length, 0);
+      await manager.setOwner("eth1");
+      const eth1 = lease("eth1", { servers: ["198.18.1.53", "198.18.1.54"] });
+      await manager.update("eth1", eth1);
+      // More rewrites with four servers: a renewal, owner changes.
+      await manager.update("eth1", { ...eth1 });
+      await manager.setOwner("eth0");
+      await manager.setOwner("eth1");
+      await manager.flush();
+      // Every server is still written, for resolvers that read more.
+      assert.equal(nameservers(await Deno.readTextFile(path)).length, 4);
+      const [warning, ...more] = warnings(log.records);
+      assert.ok(warning !== undefined, "no warning logged");
+      assert.equal(more.length, 0, "warned more than once");
+      // eth1 owns the route, so eth0's second server is the one ignored.
+      assert.equal(warning.properties.interface, "eth0");
+      assert.match(
+        warning.message.join(""),
+        /^eth0: .*first 3 of 4 .*, not 198\.18\.0\.54$/,
+      );
+    });
+  },
+);
+
+Deno.test(
   "ResolvConfManager takes the search list from option 119, else 15",
   async (t) => {
     const cases: Array<[string, DnsOptions, string | undefined]> = [
@@ -288,5 +322,30 @@ Deno.test(
         await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
       });
     });
+  },
+);
+
+Deno.test(
+  "ResolvConfManager logs a failed write with the interface, not thrown",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ocidhcp-resolv-" });
+    try {
+      // A directory that does not exist: the write fails with ENOENT.
+      const manager = new ResolvConfManager(
+        new ResolvConfWriter(`${dir}/missing/resolv.conf`),
+      );
+      await using log = await captureLogs();
+      await manager.update("eth3", lease("eth3", { servers: ["192.0.2.53"] }));
+      await manager.flush();
+      const errors = log.records.filter((record) => record.level === "error");
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]?.properties.interface, "eth3");
+      assert.match(
+        errors[0]!.message.join(""),
+        /^eth3: .*missing\/resolv\.conf/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );
