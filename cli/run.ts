@@ -202,7 +202,7 @@ export async function run(options: CliOptions): Promise<number> {
     noDefaultRoute: options.noDefaultRoute,
     foreign: options.foreign,
     runtimeDir,
-    previousAddresses: await recorder.previousAddresses(interfaces),
+    previousLeases: await recorder.previousLeases(interfaces),
     onStateChange: (client) => recorder.stateChanged(client),
     onEvent: (event) => {
       emit(event);

@@ -13,7 +13,12 @@ import {
   type InterfaceClient,
   type LeaseEvent,
 } from "../lib/client/interface_client.ts";
-import { type LeaseStore, rebootAddress } from "../lib/state/lease_store.ts";
+import type { Lease } from "../lib/client/lease.ts";
+import {
+  fromStoredLease,
+  isStoredLeaseExpired,
+  type LeaseStore,
+} from "../lib/state/lease_store.ts";
 import {
   removeStatus,
   snapshotOf,
@@ -44,21 +49,25 @@ export class StateRecorder {
   }
 
   /**
-   * Reads the addresses of unexpired leases, to ask for with INIT-REBOOT.
+   * Reads the unexpired leases of an earlier run: their addresses are asked
+   * for with INIT-REBOOT, and what they installed is removed if refused.
    *
    * @param names The interfaces.
-   * @returns The addresses, by interface.
+   * @returns The leases, by interface.
    */
-  async previousAddresses(
+  async previousLeases(
     names: readonly string[],
-  ): Promise<Map<string, string>> {
-    const addresses = new Map<string, string>();
-    if (this.#store === undefined) return addresses;
+  ): Promise<Map<string, Lease>> {
+    const leases = new Map<string, Lease>();
+    if (this.#store === undefined) return leases;
     for (const name of names) {
-      const address = rebootAddress(await this.#store.load(name), Date.now());
-      if (address !== undefined) addresses.set(name, address);
+      const stored = await this.#store.load(name);
+      const now = { wall: Date.now(), monotonic: performance.now() };
+      if (stored !== undefined && !isStoredLeaseExpired(stored, now.wall)) {
+        leases.set(name, fromStoredLease(stored, now));
+      }
     }
-    return addresses;
+    return leases;
   }
 
   /**

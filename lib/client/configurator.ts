@@ -14,6 +14,7 @@ import {
   addressDeleteArgv,
   addressReplaceArgv,
   linkUpArgv,
+  showAddresses,
 } from "../ip/address.ts";
 import { IpBatchQueue, type IpCommand } from "../ip/batch.ts";
 import type { Route } from "../route/route.ts";
@@ -56,6 +57,17 @@ export interface LeaseConfigurator {
    * @param lease The lease to leave in place.
    */
   abandon(lease: Lease): Promise<void>;
+  /**
+   * Takes over a lease an earlier run left in place (stopped without
+   * release), so that applying another lease or removing this one deletes
+   * its address and routes. Nothing is adopted unless the interface still
+   * carries the lease's address with a finite lifetime, as a leased address
+   * is installed: an address configured by other means is never taken.
+   *
+   * @param lease The earlier run's lease, rebuilt from its record.
+   * @returns Whether the lease was adopted.
+   */
+  adopt(lease: Lease): Promise<boolean>;
 }
 
 /** Decides which interface owns the default route; see the route module. */
@@ -185,6 +197,25 @@ export class IpConfigurator implements LeaseConfigurator {
   abandon(lease: Lease): Promise<void> {
     this.#installed.delete(lease.interface);
     return Promise.resolve();
+  }
+
+  /** {@inheritDoc LeaseConfigurator.adopt} */
+  async adopt(lease: Lease): Promise<boolean> {
+    const present = await showAddresses(this.#options.runner, lease.interface);
+    const found = present.find((each) =>
+      each.address === lease.address && each.prefix === lease.prefix
+    );
+    // A leased address carries the lease's lifetime; "forever" means an
+    // administrator (or another program) put it there, unless the lease
+    // itself is infinite.
+    if (
+      found === undefined ||
+      (found.validLifetime === Infinity && Number.isFinite(lease.leaseTime))
+    ) {
+      return false;
+    }
+    this.#installed.set(lease.interface, this.#routesOf(lease).routes);
+    return true;
   }
 
   #routesOf(lease: Lease): ReturnType<typeof routesForLease> {

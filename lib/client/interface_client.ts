@@ -105,8 +105,13 @@ export interface InterfaceClientOptions {
   clock?: Clock;
   /** The interface as already listed, saving a lookup at start. */
   link?: LinkInfo | undefined;
-  /** An address held before, asked for again with INIT-REBOOT. */
-  previousAddress?: string | undefined;
+  /**
+   * The lease an earlier run left on the interface (stopped without
+   * release), rebuilt from its record: its address is asked for again with
+   * INIT-REBOOT, and what it installed is removed if the server refuses it
+   * or grants another address.
+   */
+  previousLease?: Lease | undefined;
   /** Called after each lease change has been applied. */
   onEvent?: (event: LeaseEvent) => void;
   /** Called after an event moved the client to another state. */
@@ -159,6 +164,9 @@ export class InterfaceClient {
   #udp: { socket: DhcpSocket; address: string } | undefined;
   #stopped = false;
   #applied: Lease | undefined;
+  // The earlier run's lease while its address and routes are still on the
+  // interface and no lease of this run has replaced them.
+  #inherited: Lease | undefined;
   #boundResolvers: Array<(lease: Lease) => void> = [];
 
   /**
@@ -220,11 +228,12 @@ export class InterfaceClient {
       interface: this.interface,
       hardwareAddress: parseHardwareAddress(link.hardwareAddress),
     }, this.#clock);
-    const previousAddress = this.#options.previousAddress;
+    const previous = this.#options.previousLease;
+    if (previous !== undefined) await this.#adopt(previous);
     await this.#dispatch(
-      previousAddress === undefined
+      previous === undefined
         ? { type: "start" }
-        : { type: "start", previousAddress },
+        : { type: "start", previousAddress: previous.address },
     );
   }
 
@@ -409,6 +418,25 @@ export class InterfaceClient {
     });
   }
 
+  async #adopt(lease: Lease): Promise<void> {
+    try {
+      if (await this.#options.configurator.adopt(lease)) {
+        this.#inherited = lease;
+      }
+    } catch (error) {
+      // Not fatal: the address is still asked for, and its kernel lifetime
+      // removes it if another one is granted.
+      logger.warning(
+        "{interface}: cannot check the address left by the last run: " +
+          "{error}",
+        {
+          interface: this.interface,
+          error: String(error instanceof Error ? error.message : error),
+        },
+      );
+    }
+  }
+
   async #perform(action: ClientAction): Promise<void> {
     switch (action.type) {
       case "log":
@@ -420,6 +448,8 @@ export class InterfaceClient {
         return await this.#bind(action.lease, action.reason, action.previous);
       case "deconfigure":
         return await this.#deconfigure(action.lease, action.reason);
+      case "refused":
+        return await this.#refused(action.address);
     }
   }
 
@@ -487,9 +517,15 @@ export class InterfaceClient {
       if (refreshOnly) {
         await this.#options.configurator.refresh(lease);
       } else {
-        await this.#options.configurator.apply(lease, this.#applied);
+        // A lease of the earlier run still in place is replaced like one
+        // of this run, so its address goes if the new one differs.
+        await this.#options.configurator.apply(
+          lease,
+          this.#applied ?? this.#inherited,
+        );
       }
       this.#applied = lease;
+      this.#inherited = undefined;
     } catch (error) {
       logger.error(
         "{interface}: applying the lease failed, retrying in {seconds} s: " +
@@ -520,6 +556,27 @@ export class InterfaceClient {
     const resolvers = this.#boundResolvers;
     this.#boundResolvers = [];
     for (const resolve of resolvers) resolve(lease);
+  }
+
+  // RFC 2131 section 3.2: after a DHCPNAK in INIT-REBOOT the address must
+  // not be used, so what the earlier run left of it goes now.
+  async #refused(address: string): Promise<void> {
+    const inherited = this.#inherited;
+    if (inherited === undefined || inherited.address !== address) return;
+    this.#inherited = undefined;
+    try {
+      await this.#options.configurator.remove(inherited);
+    } catch (error) {
+      logger.error("{interface}: removing the refused lease failed: {error}", {
+        interface: this.interface,
+        error: String(error instanceof Error ? error.message : error),
+      });
+    }
+    this.#options.onEvent?.({
+      type: "nak",
+      interface: this.interface,
+      lease: inherited,
+    });
   }
 
   async #deconfigure(

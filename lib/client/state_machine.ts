@@ -123,6 +123,13 @@ export type ClientAction =
     lease: Lease;
     reason: "expire" | "nak" | "release" | "link-down" | "stop";
   }
+  /**
+   * A DHCPNAK refused the address asked for in INIT-REBOOT. The machine
+   * holds no lease for it, but an earlier run may have left it configured;
+   * RFC 2131 section 3.2 says the client must not use it, so the driver
+   * removes whatever of it is still there.
+   */
+  | { type: "refused"; address: string }
   /** Log a message template with its properties (always the interface). */
   | {
     type: "log";
@@ -672,6 +679,10 @@ export class ClientStateMachine {
     if (this.#state === "REBOOTING") {
       // RFC 2131 section 3.2: the remembered address is wrong here, so
       // start over at once.
+      const refused = this.#reboot?.address;
+      if (refused !== undefined) {
+        this.#actions.push({ type: "refused", address: refused });
+      }
       this.#reboot = undefined;
       this.#init();
       return;

@@ -60,8 +60,11 @@ export interface SupervisorOptions {
    * @default {"compete"}
    */
   foreign?: ForeignPolicy;
-  /** Addresses held before, per interface, asked for with INIT-REBOOT. */
-  previousAddresses?: ReadonlyMap<string, string>;
+  /**
+   * Leases an earlier run left in place, per interface: their addresses are
+   * asked for with INIT-REBOOT.
+   */
+  previousLeases?: ReadonlyMap<string, Lease>;
   /** Opens sockets; raw and UDP sockets by default. */
   sockets?: SocketFactory;
   /** Called for each lease change and default-route change. */
@@ -142,7 +145,7 @@ export class Supervisor {
             runner,
             configurator,
             sockets: options.sockets ?? realSockets,
-            previousAddress: options.previousAddresses?.get(name),
+            previousLease: options.previousLeases?.get(name),
             link: listed.get(name),
             ...(options.config ? { config: options.config } : {}),
             ...(options.onEvent ? { onEvent: options.onEvent } : {}),

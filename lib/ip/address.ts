@@ -10,6 +10,8 @@
  */
 
 import { broadcastAddress } from "../net/ipv4.ts";
+import { type CommandRunner, runChecked } from "../process/command.ts";
+import { IP } from "./batch.ts";
 
 /** An address to install on an interface. */
 export interface InterfaceAddress {
@@ -92,4 +94,60 @@ export function linkUpArgv(device: string, mtu?: number): string[] {
   const argv = ["link", "set", "dev", device, "up"];
   if (mtu !== undefined) argv.push("mtu", String(mtu));
   return argv;
+}
+
+/** An IPv4 address found on an interface. */
+export interface PresentAddress {
+  /** The address. */
+  address: string;
+  /** The prefix length of its subnet. */
+  prefix: number;
+  /** Seconds it stays valid; Infinity for "forever". */
+  validLifetime: number;
+}
+
+// What `ip -j addr show` prints for a lifetime of "forever".
+const FOREVER = 0xffffffff;
+
+/**
+ * Lists the IPv4 addresses of an interface with their lifetimes.
+ *
+ * @param runner Runs `ip`.
+ * @param device The interface name.
+ * @returns The addresses, in the kernel's order.
+ * @throws {CommandFailedError} If `ip` fails, as for a missing interface.
+ */
+export async function showAddresses(
+  runner: CommandRunner,
+  device: string,
+): Promise<PresentAddress[]> {
+  const text = await runChecked(runner, [
+    IP,
+    "-j",
+    "-4",
+    "addr",
+    "show",
+    "dev",
+    device,
+  ]);
+  const links = JSON.parse(text || "[]") as {
+    addr_info?: {
+      local?: unknown;
+      prefixlen?: unknown;
+      valid_life_time?: unknown;
+    }[];
+  }[];
+  const found: PresentAddress[] = [];
+  for (const info of links.flatMap((link) => link.addr_info ?? [])) {
+    const { local, prefixlen, valid_life_time: valid } = info;
+    if (typeof local !== "string" || typeof prefixlen !== "number") continue;
+    found.push({
+      address: local,
+      prefix: prefixlen,
+      validLifetime: typeof valid === "number" && valid < FOREVER
+        ? valid
+        : Infinity,
+    });
+  }
+  return found;
 }

@@ -13,6 +13,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ClasslessRoute } from "../dhcp/classless_routes.ts";
 import type { Lease } from "../client/lease.ts";
+import { DhcpOptions } from "../dhcp/options.ts";
 import { checkInterfaceName } from "../route/interface_claim.ts";
 import {
   domain,
@@ -171,6 +172,51 @@ export function toStoredLease(lease: Lease, now: ClockReading): StoredLease {
     stored.interfaceMtu = lease.interfaceMtu;
   }
   return stored;
+}
+
+/**
+ * Rebuilds the lease a record describes, timed on the monotonic clock, so
+ * that a restarted client knows what its earlier run installed: the
+ * address, and the routes that follow from the routers and classless
+ * static routes.
+ *
+ * Limitations: the record does not keep the broadcast address, the host
+ * name or the raw options; the lease comes back without them.
+ *
+ * @param stored The record.
+ * @param now Both clocks read at one instant.
+ * @returns The lease.
+ *
+ * @example Rebuild a record's lease
+ * ```ts ignore
+ * fromStoredLease(stored, { wall: Date.now(), monotonic: performance.now() });
+ * ```
+ */
+export function fromStoredLease(stored: StoredLease, now: ClockReading): Lease {
+  const lease: Lease = {
+    interface: stored.interface,
+    address: stored.address,
+    prefix: stored.prefix,
+    serverIdentifier: stored.serverIdentifier,
+    routers: [...stored.routers],
+    domainNameServers: [...stored.domainNameServers],
+    domainSearch: [...stored.domainSearch],
+    leaseTime: stored.leaseTime,
+    renewalTime: stored.renewalTime,
+    rebindingTime: stored.rebindingTime,
+    acquiredAt: now.monotonic - (now.wall - stored.obtainedAt),
+    options: new DhcpOptions(),
+  };
+  if (stored.domainName !== undefined) lease.domainName = stored.domainName;
+  if (stored.classlessStaticRoutes !== undefined) {
+    lease.classlessStaticRoutes = stored.classlessStaticRoutes.map((r) => ({
+      ...r,
+    }));
+  }
+  if (stored.interfaceMtu !== undefined) {
+    lease.interfaceMtu = stored.interfaceMtu;
+  }
+  return lease;
 }
 
 function routesOf(record: JsonObject, name: string): ClasslessRoute[] {

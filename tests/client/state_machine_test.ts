@@ -493,6 +493,9 @@ Deno.test("DHCPNAK handling per state", async (t) => {
     assert.equal(typeOf(discover.message), MessageType.DISCOVER);
     assert.equal(requestedIpAddress(discover.message.options), undefined);
     assert.deepEqual(deconfigures(actions), []);
+    assert.deepEqual(actions.filter((a) => a.type === "refused"), [
+      { type: "refused", address: ADDRESS },
+    ]);
     assert.equal(h.machine.state, "SELECTING");
   });
 });
