@@ -162,7 +162,16 @@ export class IpConfigurator implements LeaseConfigurator {
     for (const route of routes) {
       commands.push({ argv: routeArgv("replace", route) });
     }
-    await this.#batches.run(commands);
+    try {
+      await this.#batches.run(commands);
+    } catch (error) {
+      // The batch runs with -force, so the lines around a failing one took
+      // effect: some new routes are in, some stale ones may still be. Both
+      // count as installed, so the retry and a later removal delete them;
+      // deleting one that is not there is tolerated.
+      this.#installed.set(device, unionOf(this.#installed.get(device), routes));
+      throw error;
+    }
     this.#installed.set(device, routes);
     await this.#offer(lease, defaultRoute);
   }
@@ -260,4 +269,14 @@ export class IpConfigurator implements LeaseConfigurator {
 
 function routeKey(route: Route): string {
   return routeArgv("replace", route).join(" ");
+}
+
+// The routes of both lists, each once, in order.
+function unionOf(
+  a: readonly Route[] | undefined,
+  b: readonly Route[],
+): Route[] {
+  const byKey = new Map<string, Route>();
+  for (const route of [...(a ?? []), ...b]) byKey.set(routeKey(route), route);
+  return [...byKey.values()];
 }

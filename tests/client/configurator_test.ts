@@ -119,6 +119,50 @@ async function setup(): Promise<Setup> {
 }
 
 Deno.test({
+  name: "IpConfigurator.remove() deletes the routes of an apply that " +
+    "failed partway",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using s = await setup();
+    const configurator = s.configurator();
+    const first = lease("198.18.0.50", ["10.1.0.0", "10.2.0.0"]);
+    s.runner.failing = "10.2.0.0/16";
+    await assert.rejects(configurator.apply(first, undefined), /nosuch0/);
+    s.runner.failing = undefined;
+    // -force ran the lines around the failing one.
+    assert.deepEqual(await s.routes(), ["10.1.0.0/16 via 198.18.0.1"]);
+    await configurator.remove(first);
+    assert.deepEqual(await s.routes(), []);
+    assert.deepEqual(await s.addresses(), ["198.18.0.2"]);
+  },
+});
+
+Deno.test({
+  name: "IpConfigurator.apply() after a partial apply leaves exactly the " +
+    "new lease's routes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using s = await setup();
+    const configurator = s.configurator();
+    const first = lease("198.18.0.50", ["10.1.0.0", "10.2.0.0"]);
+    s.runner.failing = "10.2.0.0/16";
+    await assert.rejects(configurator.apply(first, undefined), /nosuch0/);
+    s.runner.failing = undefined;
+    // The retry carries a lease the server changed meanwhile.
+    const second = lease("198.18.0.50", ["10.3.0.0"]);
+    await configurator.apply(second, undefined);
+    assert.deepEqual(await s.routes(), [
+      "10.3.0.0/16 via 198.18.0.1",
+      "default via 198.18.0.1",
+    ]);
+    await configurator.remove(second);
+    assert.deepEqual(await s.routes(), []);
+  },
+});
+
+Deno.test({
   name: "IpConfigurator.adopt() takes over an earlier run's lease and never " +
     "a static address",
   sanitizeResources: false,
