@@ -27,10 +27,19 @@ export interface IpCommand {
   tolerate?: RegExp;
 }
 
+// What iproute2 says of a device that is not there.
+const MISSING_DEVICE = /Cannot find device "([^"]*)"/;
+
 /** A command in a batch failed. */
 export class IpBatchError extends CommandFailedError {
   /** The failing commands, as argv after `ip`, with their messages. */
   readonly failures: ReadonlyArray<{ argv: readonly string[]; stderr: string }>;
+  /**
+   * The interface the first failing command named that does not exist, if
+   * that is why it failed: changes to a route or an address need their
+   * device.
+   */
+  readonly missingDevice: string | undefined;
 
   /**
    * @param argv The batch process's argv with its input appended.
@@ -47,10 +56,16 @@ export class IpBatchError extends CommandFailedError {
     this.failures = failures;
     const first = failures[0];
     if (first !== undefined) {
-      this.message = `Command failed: ip ${first.argv.join(" ")}: ` +
-        `${first.stderr}${
+      const missing = MISSING_DEVICE.exec(first.stderr)?.[1];
+      this.missingDevice = missing;
+      this.message = `Command failed with exit code ${result.code}: ` +
+        `ip ${first.argv.join(" ")}: ${first.stderr}${
           failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""
         }`;
+      if (missing !== undefined) {
+        this.message = `Interface "${missing}" does not exist in this ` +
+          `network namespace; check the name with "ip link" (${this.message})`;
+      }
     }
   }
 }

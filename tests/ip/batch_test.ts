@@ -95,8 +95,36 @@ Deno.test("runIpBatch() reports a failed single command with argv and stderr", a
   });
   await assert.rejects(
     runIpBatch(runner, [{ argv: ["-4", "route", "add", "default"] }]),
-    /Command failed: ip route add default: RTNETLINK answers: File exists/,
+    /Command failed with exit code 2: ip route add default: RTNETLINK answers: File exists/,
   );
+});
+
+Deno.test("runIpBatch() names a missing device with real ip, alone or in a batch", async () => {
+  const lab = await createLab(["eth0"]);
+  try {
+    const missing = {
+      argv: ["-4", "route", "replace", "10.9.0.0/16", "dev", "nosuch0"],
+    };
+    for (
+      const commands of [
+        [missing],
+        [{ argv: ["link", "set", "dev", "eth0", "up"] }, missing],
+      ]
+    ) {
+      await assert.rejects(runIpBatch(lab.runner, commands), (error) => {
+        assert.ok(error instanceof IpBatchError);
+        assert.equal(error.missingDevice, "nosuch0");
+        assert.ok(error.code !== 0);
+        assert.match(
+          error.message,
+          /^Interface "nosuch0" does not exist in this network namespace; .*exit code \d+: ip route replace 10\.9\.0\.0\/16 dev nosuch0: Cannot find device "nosuch0"/,
+        );
+        return true;
+      });
+    }
+  } finally {
+    await lab.destroy();
+  }
 });
 
 Deno.test("IpBatchQueue runs batches submitted together in one ip process", async () => {
