@@ -26,7 +26,7 @@ import {
 } from "./interface_claim.ts";
 import { DeviceNotFoundError, IpRoute, type RouteChange } from "./ip_route.ts";
 import { acquireLock, type FileLock, isLockHeld } from "./lock.ts";
-import { isDefaultRoute, parseRoutes, type Route } from "./route.ts";
+import { isDefaultRoute, parseRoutes, type Route, routeArgv } from "./route.ts";
 import { parseLinks } from "../ip/link.ts";
 import type { IpMonitor } from "../ip/monitor.ts";
 import { RouteWatcher, type SpawnChild, spawnChild } from "./route_watcher.ts";
@@ -471,8 +471,13 @@ export class DefaultRouteArbiter {
   // The links and the main table from one `ip` process: an election sits
   // on the path from a lease to "configured", and each spawn costs.
   async #snapshot(): Promise<{ usable: Set<string>; routes: Route[] }> {
-    const argv = ["ip", "-4", "-j", "-batch", "-"];
-    const stdin = "link show\nroute show table main\n";
+    // The route listing comes from the builder that makes every other
+    // route command, so the table it reads is the one changes go to. Its
+    // leading "-4 -j" cannot stand on a batch line; the batch process
+    // carries them for both lines.
+    const [family, json, ...listing] = routeArgv("list", { table: "main" });
+    const argv = ["ip", family!, json!, "-batch", "-"];
+    const stdin = `link show\n${listing.join(" ")}\n`;
     const result = await this.#runner.run(argv, { stdin });
     // `ip -j` prints each listing as one line of compact JSON.
     const [links, routes] = result.stdout.split("\n").filter((line) =>
