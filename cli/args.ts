@@ -22,9 +22,9 @@ export const HELP = `${USAGE}
        ${PROGRAM} release IFACE...
 
 DHCPv4 client for containers. Acquires, applies, renews and releases a lease
-on each IFACE (every interface but loopback when none is named) and keeps
-exactly one default route: the one of the interface whose name sorts first
-in byte order among those whose lease has a router.
+on each IFACE (every Ethernet-like interface that can broadcast when none
+is named) and keeps exactly one default route: the one of the interface
+whose name sorts first in byte order among those whose lease has a router.
 
 Options:
   -q, --one-shot             exit 0 once every IFACE is configured, leaving

@@ -21,6 +21,7 @@ import { runtimeDir as namespaceRuntimeDir } from "../lib/route/runtime_dir.ts";
 import { LeaseStore } from "../lib/state/lease_store.ts";
 import { actionsForSignal, takeRequests } from "../lib/control/requests.ts";
 import { StateRecorder } from "./state.ts";
+import { chooseInterfaces } from "./interfaces.ts";
 import { HookRunner } from "../lib/hooks/hook_runner.ts";
 import { runLeaseHooks } from "../lib/hooks/lease_hooks.ts";
 import { hookEnvironment } from "../lib/hooks/hook_environment.ts";
@@ -68,12 +69,18 @@ function clientConfig(
 async function interfacesOf(options: CliOptions): Promise<string[]> {
   if (options.interfaces.length > 0) return options.interfaces;
   const links = await listLinks(new DenoCommandRunner());
-  const names = links.filter((link) => link.linkType !== "loopback")
-    .map((link) => link.name);
-  if (names.length === 0) {
-    throw new Error("no interface other than loopback; name one");
+  const { chosen, skipped } = chooseInterfaces(links);
+  for (const { name, reason } of skipped) {
+    logger.debug("{interface}: skipped, {reason}", { interface: name, reason });
   }
-  return names;
+  if (chosen.length === 0) {
+    throw new Error(
+      "no interface DHCP can run on (Ethernet-like, with broadcast) among " +
+        `${links.map((link) => link.name).join(", ")}; name one`,
+    );
+  }
+  logger.info("serving {interfaces}", { interfaces: chosen.join(", ") });
+  return chosen;
 }
 
 function logFailure(error: unknown): void {

@@ -33,6 +33,8 @@ export interface LinkInfo {
   up: boolean;
   /** Whether the link has carrier (LOWER_UP). */
   carrier: boolean;
+  /** Whether the link can broadcast (BROADCAST), as DHCPDISCOVER must. */
+  broadcast: boolean;
 }
 
 interface RawLink {
@@ -57,6 +59,7 @@ function toLinkInfo(raw: RawLink): LinkInfo | undefined {
     mtu: typeof raw.mtu === "number" ? raw.mtu : 0,
     up: flags.includes("UP"),
     carrier: flags.includes("LOWER_UP"),
+    broadcast: flags.includes("BROADCAST"),
   };
 }
 

@@ -36,6 +36,7 @@ Deno.test("parseLinks() reads name, index, MAC, MTU and flags", () => {
       mtu: 65536,
       up: true,
       carrier: true,
+      broadcast: false,
     },
     {
       name: "eth0",
@@ -45,6 +46,7 @@ Deno.test("parseLinks() reads name, index, MAC, MTU and flags", () => {
       mtu: 1500,
       up: true,
       carrier: false,
+      broadcast: true,
     },
   ]);
   assert.throws(() => parseLinks("{}"), SyntaxError);
