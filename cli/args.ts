@@ -29,7 +29,8 @@ whose name sorts first in byte order among those whose lease has a router.
 Options:
   -q, --one-shot             exit 0 once every IFACE is configured, leaving
                              the configuration in place; exit 1 when that
-                             takes longer than --timeout
+                             takes longer than --timeout or SIGTERM or
+                             SIGINT comes first
   -t, --timeout SECONDS      time limit for --one-shot (default 30)
   -R, --release              send DHCPRELEASE and remove the configuration
                              when stopping

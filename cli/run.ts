@@ -259,7 +259,18 @@ export async function run(options: CliOptions): Promise<number> {
       stopped.promise,
     ]);
     clearTimeout(timer);
-    if (outcome === "timeout") {
+    if (outcome === "SIGTERM" || outcome === "SIGINT") {
+      logger.info("stopping on {signal}", { signal: outcome });
+      // `ocidhcp --one-shot && exec app` must not start the app without its
+      // network. Every interface bound but not yet flushed is still short
+      // of resolv.conf and the lease records, so then all are named.
+      const missing = interfaces.filter((name) => !bound.has(name));
+      const unconfigured = missing.length > 0 ? missing : interfaces;
+      console.error(
+        `error: interrupted before ${unconfigured.join(", ")} were configured`,
+      );
+      code = 1;
+    } else if (outcome === "timeout") {
       const missing = [...supervisor.clients]
         .filter(([, client]) => client.lease === undefined)
         .map(([name]) => name);

@@ -83,6 +83,41 @@ Deno.test({
   },
 });
 
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name: `--one-shot exits 1 when ${signal} comes before every lease`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({ interfaces: 2 });
+      await lab.stopServer(1);
+      const client = lab.spawnClient([
+        "--one-shot",
+        "--events",
+        "--log-level",
+        "debug",
+        "--state-dir",
+        "none",
+        "--resolv-conf",
+        "none",
+        "eth0",
+        "eth1",
+      ]);
+      // eth0 configured (its event follows the configuration), eth1 still
+      // asking: the signal listeners are in place.
+      await client.waitFor(/"event":"bound".*"interface":"eth0"/, 15_000);
+      await client.waitFor(/eth1: sending DHCPDISCOVER/, 15_000);
+      client.signal(signal);
+      const status = await client.status;
+      assert.equal(status.code, 1, client.output());
+      assert.match(
+        client.output(),
+        /error: interrupted before eth1 were configured$/m,
+      );
+    },
+  });
+}
+
 Deno.test({
   name: "a daemon writes its ready file, JSON events and a resolv.conf from " +
     "two leases in place",
