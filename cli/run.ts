@@ -105,14 +105,28 @@ async function writeReadyFile(path: string, names: string[]): Promise<void> {
  */
 export async function run(options: CliOptions): Promise<number> {
   const interfaces = await interfacesOf(options);
+  if (!options.dryRun) {
+    const runtimeDir = namespaceRuntimeDir({ override: options.runtimeDir });
+    return await serve(options, { interfaces, runtimeDir });
+  }
+  // A dry run must not take part in the real default-route election, and
+  // leaves nothing behind however it ends.
+  const runtimeDir = await Deno.makeTempDir({ prefix: "ocidhcp-dry-run-" });
+  try {
+    return await serve(options, { interfaces, runtimeDir });
+  } finally {
+    await Deno.remove(runtimeDir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function serve(
+  options: CliOptions,
+  { interfaces, runtimeDir }: { interfaces: string[]; runtimeDir: string },
+): Promise<number> {
   const real = new DenoCommandRunner();
   const runner = options.dryRun
     ? new DryRunRunner(real, (line) => print(`would run: ${line}`))
     : real;
-  // A dry run must not take part in the real default-route election.
-  const runtimeDir = options.dryRun
-    ? await Deno.makeTempDir({ prefix: "ocidhcp-dry-run-" })
-    : namespaceRuntimeDir({ override: options.runtimeDir });
   const recorder = new StateRecorder(
     options.dryRun || options.stateDir === undefined
       ? undefined
@@ -201,112 +215,124 @@ export async function run(options: CliOptions): Promise<number> {
   for (const [signal, listener] of listeners) {
     Deno.addSignalListener(signal, listener);
   }
-
-  const supervisor = await Supervisor.start({
-    interfaces,
-    config: clientConfig(options),
-    runner,
-    noDefaultRoute: options.noDefaultRoute,
-    foreign: options.foreign,
-    runtimeDir,
-    previousLeases: await recorder.previousLeases(interfaces),
-    onStateChange: (client) => recorder.stateChanged(client),
-    onEvent: (event) => {
-      emit(event);
-      if (event.type === "default-route") {
-        owner = event.owner;
-        recorder.ownerChanged(event.owner, event.previous);
-        void dns?.setOwner(event.owner);
-        return;
-      }
-      recorder.leaseEvent(event);
-      if (hooks !== undefined) {
-        const pending = runLeaseHooks(
-          hooks,
-          event,
-          owner !== undefined ? { defaultRouteOwner: owner } : {},
-        );
-        pendingHooks.add(pending);
-        void pending.finally(() => pendingHooks.delete(pending));
-      }
-      const holds = holdsLease(event);
-      if (holds === undefined) return;
-      if (holds) {
-        bound.add(event.interface);
-        void dns?.update(event.interface, event.lease);
-      } else {
-        bound.delete(event.interface);
-        void dns?.update(event.interface, undefined);
-      }
-      if (!ready && bound.size === interfaces.length) {
-        ready = true;
-        void onReady();
-      }
-    },
-  });
-
-  running.supervisor = supervisor;
-  recorder.attach(supervisor.clients);
-
-  let code = 0;
-  if (options.oneShot) {
-    const timer = setTimeout(
-      () => stopped.resolve("timeout"),
-      options.timeout * 1000,
-    );
-    const outcome = await Promise.race([
-      readyDone.promise.then(() => "ready"),
-      stopped.promise,
-    ]);
-    clearTimeout(timer);
-    if (outcome === "SIGTERM" || outcome === "SIGINT") {
-      logger.info("stopping on {signal}", { signal: outcome });
-      // `ocidhcp --one-shot && exec app` must not start the app without its
-      // network. Every interface bound but not yet flushed is still short
-      // of resolv.conf and the lease records, so then all are named.
-      const missing = interfaces.filter((name) => !bound.has(name));
-      const unconfigured = missing.length > 0 ? missing : interfaces;
-      console.error(
-        `error: interrupted before ${unconfigured.join(", ")} were configured`,
-      );
-      code = 1;
-    } else if (outcome === "timeout") {
-      const missing = [...supervisor.clients]
-        .filter(([, client]) => client.lease === undefined)
-        .map(([name]) => name);
-      // udhcpc's scripts learn of a failed acquisition this way.
-      await Promise.all(missing.map((name) =>
-        hooks?.run(
-          "leasefail",
-          hookEnvironment({ event: "leasefail", interface: name }).env,
-        )
-      ));
-      console.error(
-        `error: no lease within ${options.timeout} s on ${missing.join(", ")}`,
-      );
-      code = 1;
+  let listening = true;
+  // Taken off before stopping, so a second SIGTERM or SIGINT during a stop
+  // that hangs ends the process the default way.
+  const stopListening = () => {
+    if (!listening) return;
+    listening = false;
+    for (const [signal, listener] of listeners) {
+      Deno.removeSignalListener(signal, listener);
     }
-  } else {
-    const signal = await stopped.promise;
-    logger.info("stopping on {signal}", { signal });
-  }
+  };
+  try {
+    const supervisor = await Supervisor.start({
+      interfaces,
+      config: clientConfig(options),
+      runner,
+      noDefaultRoute: options.noDefaultRoute,
+      foreign: options.foreign,
+      runtimeDir,
+      previousLeases: await recorder.previousLeases(interfaces),
+      onStateChange: (client) => recorder.stateChanged(client),
+      onEvent: (event) => {
+        emit(event);
+        if (event.type === "default-route") {
+          owner = event.owner;
+          recorder.ownerChanged(event.owner, event.previous);
+          void dns?.setOwner(event.owner);
+          return;
+        }
+        recorder.leaseEvent(event);
+        if (hooks !== undefined) {
+          const pending = runLeaseHooks(
+            hooks,
+            event,
+            owner !== undefined ? { defaultRouteOwner: owner } : {},
+          );
+          pendingHooks.add(pending);
+          void pending.finally(() => pendingHooks.delete(pending));
+        }
+        const holds = holdsLease(event);
+        if (holds === undefined) return;
+        if (holds) {
+          bound.add(event.interface);
+          void dns?.update(event.interface, event.lease);
+        } else {
+          bound.delete(event.interface);
+          void dns?.update(event.interface, undefined);
+        }
+        if (!ready && bound.size === interfaces.length) {
+          ready = true;
+          void onReady();
+        }
+      },
+    });
 
-  for (const [signal, listener] of listeners) {
-    Deno.removeSignalListener(signal, listener);
+    running.supervisor = supervisor;
+    recorder.attach(supervisor.clients);
+
+    let code = 0;
+    if (options.oneShot) {
+      const timer = setTimeout(
+        () => stopped.resolve("timeout"),
+        options.timeout * 1000,
+      );
+      const outcome = await Promise.race([
+        readyDone.promise.then(() => "ready"),
+        stopped.promise,
+      ]);
+      clearTimeout(timer);
+      if (outcome === "SIGTERM" || outcome === "SIGINT") {
+        logger.info("stopping on {signal}", { signal: outcome });
+        // `ocidhcp --one-shot && exec app` must not start the app without its
+        // network. Every interface bound but not yet flushed is still short
+        // of resolv.conf and the lease records, so then all are named.
+        const missing = interfaces.filter((name) => !bound.has(name));
+        const unconfigured = missing.length > 0 ? missing : interfaces;
+        console.error(
+          `error: interrupted before ${unconfigured.join(", ")} ${
+            unconfigured.length === 1 ? "was" : "were"
+          } configured`,
+        );
+        code = 1;
+      } else if (outcome === "timeout") {
+        const missing = [...supervisor.clients]
+          .filter(([, client]) => client.lease === undefined)
+          .map(([name]) => name);
+        // udhcpc's scripts learn of a failed acquisition this way.
+        await Promise.all(missing.map((name) =>
+          hooks?.run(
+            "leasefail",
+            hookEnvironment({ event: "leasefail", interface: name }).env,
+          )
+        ));
+        console.error(
+          `error: no lease within ${options.timeout} s on ${
+            missing.join(", ")
+          }`,
+        );
+        code = 1;
+      }
+    } else {
+      const signal = await stopped.promise;
+      logger.info("stopping on {signal}", { signal });
+    }
+
+    stopListening();
+    // A one-shot run leaves its configuration, default route included, for
+    // the container to use after the client has exited.
+    await supervisor.stop({
+      release: options.release,
+      handOver: !options.oneShot,
+    });
+    await Promise.allSettled(pendingHooks);
+    await recorder.close();
+    if (options.readyFile !== undefined && ready && !options.oneShot) {
+      await Deno.remove(options.readyFile).catch(() => {});
+    }
+    return code;
+  } finally {
+    stopListening();
   }
-  // A one-shot run leaves its configuration, default route included, for
-  // the container to use after the client has exited.
-  await supervisor.stop({
-    release: options.release,
-    handOver: !options.oneShot,
-  });
-  await Promise.allSettled(pendingHooks);
-  await recorder.close();
-  if (options.readyFile !== undefined && ready && !options.oneShot) {
-    await Deno.remove(options.readyFile).catch(() => {});
-  }
-  if (options.dryRun) {
-    await Deno.remove(runtimeDir, { recursive: true }).catch(() => {});
-  }
-  return code;
 }

@@ -112,7 +112,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       assert.equal(status.code, 1, client.output());
       assert.match(
         client.output(),
-        /error: interrupted before eth1 were configured$/m,
+        /error: interrupted before eth1 was configured$/m,
       );
     },
   });
@@ -388,6 +388,32 @@ Deno.test({
         false,
       );
       await client.stop();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "--dry-run removes its runtime directory when it cannot start",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using lab = await Lab.create();
+    // The dry run's runtime directory is made under TMPDIR.
+    const dir = await tempDir();
+    try {
+      const client = lab.spawnClient([
+        "--dry-run",
+        "--resolv-conf",
+        "none",
+        "nosuch0",
+      ], { env: { TMPDIR: dir } });
+      const status = await client.status;
+      assert.equal(status.code, 1, client.output());
+      assert.match(client.output(), /error: .*nosuch0/);
+      const left = await Array.fromAsync(Deno.readDir(dir));
+      assert.deepEqual(left.map((entry) => entry.name), []);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
