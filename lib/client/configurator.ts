@@ -51,6 +51,16 @@ export interface LeaseConfigurator {
    */
   remove(lease: Lease): Promise<void>;
   /**
+   * Removes what the lease installed from the link its interface became
+   * when renamed: the kernel keeps addresses and routes, default route
+   * included, under the new name. The candidacy is left to
+   * {@linkcode LeaseConfigurator.remove}.
+   *
+   * @param lease The lease whose configuration to remove.
+   * @param device The link's new name.
+   */
+  removeFrom(lease: Lease, device: string): Promise<void>;
+  /**
    * Forgets the lease without touching the system: the address keeps its
    * kernel lifetime so a restarted client can adopt it.
    *
@@ -200,6 +210,26 @@ export class IpConfigurator implements LeaseConfigurator {
     });
     await this.#batches.run(commands);
     this.#installed.delete(device);
+  }
+
+  /** {@inheritDoc LeaseConfigurator.removeFrom} */
+  async removeFrom(lease: Lease, device: string): Promise<void> {
+    // Computed from the lease rather than taken from what was installed:
+    // a carrier loss just before the rename may have forgotten that.
+    const { routes, defaultRoute } = this.#routesOf(lease);
+    const commands: IpCommand[] = [];
+    for (const route of [defaultRoute, ...routes.toReversed()]) {
+      if (route === undefined) continue;
+      commands.push({
+        argv: routeArgv("delete", { ...route, device }),
+        tolerate: GONE_ROUTE,
+      });
+    }
+    commands.push({
+      argv: addressDeleteArgv({ ...lease, device }),
+      tolerate: GONE_ADDRESS,
+    });
+    await this.#batches.run(commands);
   }
 
   /** {@inheritDoc LeaseConfigurator.abandon} */

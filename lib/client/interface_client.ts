@@ -167,6 +167,9 @@ export class InterfaceClient {
   // The earlier run's lease while its address and routes are still on the
   // interface and no lease of this run has replaced them.
   #inherited: Lease | undefined;
+  // The lease removed at the last carrier loss: a rename right after it
+  // leaves its address on the renamed link.
+  #lostWithLink: Lease | undefined;
   #boundResolvers: Array<(lease: Lease) => void> = [];
 
   /**
@@ -259,6 +262,39 @@ export class InterfaceClient {
   }
 
   /**
+   * Reports that the interface was renamed. The managed name is gone, as
+   * after a removal, but the kernel keeps the link, with the lease's address
+   * and routes, under the new name: they are removed from there, then the
+   * lease is given up as on carrier loss, so the default route goes to the
+   * next candidate. An interface that takes up the managed name again is
+   * served once it has carrier, as after a removal.
+   *
+   * @param newName The link's new name.
+   * @returns When the change has been handled.
+   */
+  async linkRenamed(newName: string): Promise<void> {
+    await this.#enqueue(async () => {
+      const lease = this.#applied ?? this.#lostWithLink;
+      this.#lostWithLink = undefined;
+      if (lease === undefined || this.#stopped) return;
+      try {
+        await this.#options.configurator.removeFrom(lease, newName);
+      } catch (error) {
+        logger.error(
+          "{interface}: removing the lease from {device} failed: " +
+            "{error}",
+          {
+            interface: this.interface,
+            device: newName,
+            error: String(error instanceof Error ? error.message : error),
+          },
+        );
+      }
+    });
+    await this.linkChanged(false);
+  }
+
+  /**
    * Sends DHCPRELEASE and removes the configuration.
    *
    * @returns When the lease has been released and removed.
@@ -289,7 +325,7 @@ export class InterfaceClient {
   }
 
   #dispatch(event: ClientEvent): Promise<void> {
-    const run = async () => {
+    return this.#enqueue(async () => {
       const machine = this.#machine;
       if (machine === undefined || this.#stopped) return;
       const before = machine.state;
@@ -307,7 +343,12 @@ export class InterfaceClient {
       // 16 ms), so it happens after the lease is applied, not before.
       await this.#closeUnneededSockets();
       if (machine.state !== before) this.#options.onStateChange?.(this);
-    };
+    });
+  }
+
+  // Runs a task after every one queued before it, so that no two change
+  // the interface's configuration at once.
+  #enqueue(run: () => Promise<void>): Promise<void> {
     const next = this.#queue.then(run, run);
     this.#queue = next.catch((error) => {
       logger.error("{interface}: {error}", {
@@ -526,6 +567,7 @@ export class InterfaceClient {
       }
       this.#applied = lease;
       this.#inherited = undefined;
+      this.#lostWithLink = undefined;
     } catch (error) {
       logger.error(
         "{interface}: applying the lease failed, retrying in {seconds} s: " +
@@ -599,6 +641,7 @@ export class InterfaceClient {
       }
     }
     this.#applied = undefined;
+    this.#lostWithLink = reason === "link-down" ? lease : undefined;
     const type = ({
       expire: "expired",
       nak: "nak",

@@ -156,10 +156,26 @@ export class Supervisor {
         );
       }
       // Watching starts before the first DISCOVER so no change is missed;
-      // every interface is taken as usable since start() brings it up.
+      // every interface is taken as usable since start() brings it up. The
+      // index tells a rename (same index, new name) from a removal.
       links = new LinkMonitor(
-        new Map(options.interfaces.map((name) => [name, true])),
-        (change) => void clients.get(change.name)?.linkChanged(change.usable),
+        new Map(options.interfaces.map((name) => [name, {
+          usable: true,
+          index: listed.get(name)?.index,
+        }])),
+        (change) => {
+          const client = clients.get(change.name);
+          if (client === undefined) return;
+          if (change.renamedTo === undefined) {
+            void client.linkChanged(change.usable);
+            return;
+          }
+          logger.warning(
+            "{interface}: renamed to {newName}; no longer managed",
+            { interface: change.name, newName: change.renamedTo },
+          );
+          void client.linkRenamed(change.renamedTo);
+        },
         monitor,
       );
       await Promise.all([...clients.values()].map((client) => client.start()));

@@ -1,5 +1,6 @@
 /**
- * Watching interfaces for carrier changes and removal through the process's
+ * Watching interfaces for carrier changes, removal and renaming through the
+ * process's
  * shared `ip monitor` child, however many interfaces it serves.
  *
  * @module
@@ -8,20 +9,16 @@
 import { getLogger } from "@logtape/logtape";
 import { type SpawnChild, spawnChild } from "../process/line_child.ts";
 import { IpMonitor, type Unsubscribe } from "./monitor.ts";
+import {
+  type LinkChange,
+  type LinkEvent,
+  LinkTable,
+  type WatchedLink,
+} from "./link_table.ts";
+
+export type { LinkChange, LinkEvent, WatchedLink };
 
 const logger = getLogger(["ocidhcp", "link"]);
-
-/** A change of one interface's usable state. */
-export interface LinkChange {
-  /** The interface name. */
-  name: string;
-  /** The kernel's interface index. */
-  index: number;
-  /** Up and with carrier (both UP and LOWER_UP). */
-  usable: boolean;
-  /** The interface was removed. */
-  deleted: boolean;
-}
 
 // "3: eth0@if7: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ..." or the same line
 // prefixed with "Deleted "; the line after it ("    link/ether ...") and
@@ -32,9 +29,9 @@ const LINE = /^(Deleted )?(\d+): ([^:@\s]+)(?:@[^:\s]*)?: <([^>]*)>/;
  * Parses one line of `ip monitor link` output (with or without `-o`).
  *
  * @param line The line.
- * @returns The change it reports, or undefined for other lines.
+ * @returns The event it reports, or undefined for other lines.
  */
-export function parseLinkLine(line: string): LinkChange | undefined {
+export function parseLinkLine(line: string): LinkEvent | undefined {
   const match = LINE.exec(line.trim());
   if (match === null) return undefined;
   const flags = (match[4] ?? "").split(",");
@@ -48,29 +45,30 @@ export function parseLinkLine(line: string): LinkChange | undefined {
 }
 
 /**
- * Reports when watched interfaces lose or regain carrier, or disappear.
- * Repeated reports of an unchanged state are suppressed, since the kernel
- * announces every flag change.
+ * Reports when watched interfaces lose or regain carrier, or disappear by
+ * removal or renaming; see {@linkcode LinkTable} for what counts as a
+ * change.
  */
 export class LinkMonitor {
   #unsubscribe: Unsubscribe;
-  #usable: Map<string, boolean>;
+  #table: LinkTable;
 
   /**
    * Starts watching.
    *
-   * @param names The interfaces to report on, with their current state.
+   * @param links The interfaces to report on, with their current state and
+   * index.
    * @param onChange Called for each change of a watched interface.
    * @param source The process's shared monitor, or a function that starts
    * a child of its own.
    * @throws {CommandNotFoundError} If `ip` is not on PATH.
    */
   constructor(
-    names: ReadonlyMap<string, boolean>,
+    links: ReadonlyMap<string, WatchedLink>,
     onChange: (change: LinkChange) => void,
     source: IpMonitor | SpawnChild = spawnChild,
   ) {
-    this.#usable = new Map(names);
+    this.#table = new LinkTable(links);
     const monitor = source instanceof IpMonitor
       ? source
       : new IpMonitor(source);
@@ -80,17 +78,21 @@ export class LinkMonitor {
   }
 
   #handle(line: string, onChange: (change: LinkChange) => void): void {
-    const change = parseLinkLine(line);
-    if (change === undefined) return;
-    const before = this.#usable.get(change.name);
-    if (before === undefined) return;
-    if (before === change.usable && !change.deleted) return;
-    this.#usable.set(change.name, change.usable);
-    logger.debug("{interface}: link {state}", {
-      interface: change.name,
-      state: change.deleted ? "removed" : change.usable ? "up" : "down",
-    });
-    onChange(change);
+    const event = parseLinkLine(line);
+    if (event === undefined) return;
+    for (const change of this.#table.update(event)) {
+      logger.debug("{interface}: link {state}", {
+        interface: change.name,
+        state: change.renamedTo !== undefined
+          ? `renamed to ${change.renamedTo}`
+          : change.deleted
+          ? "removed"
+          : change.usable
+          ? "up"
+          : "down",
+      });
+      onChange(change);
+    }
   }
 
   /**

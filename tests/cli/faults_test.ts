@@ -1,6 +1,6 @@
 /**
  * Faults the client must survive with nothing lost: an interface removed
- * under it, `ip` missing, SIGKILL and restart, unwritable resolv.conf and
+ * or renamed under it, `ip` missing, SIGKILL and restart, unwritable resolv.conf and
  * state directory.
  */
 
@@ -9,6 +9,7 @@ import { Lab } from "../../lib/lab/lab.ts";
 import { waitUntil } from "./_wait.ts";
 
 const READY = /ready: .* configured/;
+const RENAMED = /eth0: renamed to wan0; no longer managed/;
 
 async function host(argv: string[]): Promise<void> {
   const [program, ...args] = argv;
@@ -38,6 +39,78 @@ Deno.test({
       () => `eth1 did not take the default route:\n${client.output()}`,
     );
     await client.waitFor(/eth0: link down/, 2_000);
+    assert.equal(client.exited, false, client.output());
+    // eth1 is still served: a renewal goes through.
+    client.signal("SIGUSR1");
+    await client.waitFor(/eth1: renewing/, 5_000);
+    assert.equal((await client.stop()).code, 0, client.output());
+    assert.doesNotMatch(client.output(), /Uncaught|panicked/);
+  },
+});
+
+async function defaultRouteOn(lab: Lab, device: string): Promise<boolean> {
+  const defaults = (await lab.routes()).filter((r) =>
+    r.destination === "default"
+  );
+  return defaults.length === 1 && defaults[0]?.device === device;
+}
+
+Deno.test({
+  name: "renaming the owner's interface hands the default route over, warns " +
+    "with both names, and the name is served again when it comes back",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using lab = await Lab.create({ interfaces: 2 });
+    const client = lab.spawnClient(["--state-dir", "none", "eth0", "eth1"]);
+    await client.waitFor(READY, 15_000);
+    await t.step("an UP link renamed", async () => {
+      // Linux 6.2 and later rename an UP link, keeping its addresses and
+      // routes, and announce no carrier loss.
+      await lab.run(["ip", "link", "set", "dev", "eth0", "name", "wan0"]);
+      await waitUntil(
+        () => defaultRouteOn(lab, "eth1"),
+        2_000,
+        () => `eth1 did not take the default route:\n${client.output()}`,
+      );
+      await client.waitFor(RENAMED, 2_000);
+      await waitUntil(
+        async () => (await lab.addresses("wan0")).length === 0,
+        2_000,
+        () => `the lease stayed on wan0:\n${client.output()}`,
+      );
+    });
+    await t.step("renamed back, it is served again", async () => {
+      await lab.run(["ip", "link", "set", "dev", "wan0", "name", "eth0"]);
+      // eth0 sorts first, so it takes the default route back.
+      await waitUntil(
+        () => defaultRouteOn(lab, "eth0"),
+        5_000,
+        () => `eth0 did not take the default route back:\n${client.output()}`,
+      );
+    });
+    await t.step("a down link renamed", async () => {
+      await lab.run(["ip", "link", "set", "dev", "eth0", "down"]);
+      await lab.run(["ip", "link", "set", "dev", "eth0", "name", "wan0"]);
+      await waitUntil(
+        () => defaultRouteOn(lab, "eth1"),
+        2_000,
+        () => `eth1 did not take the default route:\n${client.output()}`,
+      );
+      await waitUntil(
+        () =>
+          client.output().split("\n").filter((l) => RENAMED.test(l)).length ===
+            2,
+        2_000,
+        () => `no second rename warning:\n${client.output()}`,
+      );
+      // The address a down link keeps is removed under its new name.
+      await waitUntil(
+        async () => (await lab.addresses("wan0")).length === 0,
+        2_000,
+        () => `the lease stayed on wan0:\n${client.output()}`,
+      );
+    });
     assert.equal(client.exited, false, client.output());
     // eth1 is still served: a renewal goes through.
     client.signal("SIGUSR1");

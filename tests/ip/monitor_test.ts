@@ -32,7 +32,7 @@ Deno.test("IpMonitor serves the route and link watchers from one child", async (
   const watcher = new RouteWatcher(monitor, () => routeEvents++);
   watcher.start();
   const links = new LinkMonitor(
-    new Map([["eth0", true]]),
+    new Map([["eth0", { usable: true }]]),
     (change) => linkChanges.push(`${change.name} usable=${change.usable}`),
     monitor,
   );
