@@ -42,8 +42,11 @@ function checkCount(name: string, value: number, minimum: number): void {
  * @param attempt How many times the message was already retransmitted: 0
  * after the first transmission.
  * @param random A source of uniform numbers in [0, 1), such as Math.random.
- * @returns The delay in milliseconds, between 3000 and 65000.
- * @throws {RangeError} If attempt is not a non-negative integer.
+ * @param cap The longest delay before jitter, in milliseconds: 64 s as the
+ * RFC says, or less for a client that must notice a late network sooner.
+ * @returns The delay in milliseconds, between 1000 and cap + 1000.
+ * @throws {RangeError} If attempt is not a non-negative integer, or the cap
+ * is not a whole number of milliseconds of at least 2 s.
  *
  * @example Delay after the first transmission
  * ```ts
@@ -54,14 +57,25 @@ function checkCount(name: string, value: number, minimum: number): void {
 export function retransmitDelay(
   attempt: number,
   random: () => number,
+  cap: number = RETRANSMIT_CAP,
 ): number {
   checkCount("Retransmission attempt", attempt, 0);
+  checkRetransmitCap(cap);
   // 2 ** 4 * 4 s = 64 s; cap the exponent so huge attempts stay finite.
-  const base = Math.min(
-    RETRANSMIT_FIRST * 2 ** Math.min(attempt, 4),
-    RETRANSMIT_CAP,
-  );
+  const base = Math.min(RETRANSMIT_FIRST * 2 ** Math.min(attempt, 4), cap);
   return base + (random() * 2 - 1) * SECOND;
+}
+
+/** The smallest cap for {@linkcode retransmitDelay}: 2 s, minus 1 s jitter. */
+export const MIN_RETRANSMIT_CAP = 2 * SECOND;
+
+function checkRetransmitCap(cap: number): void {
+  if (!Number.isInteger(cap) || cap < MIN_RETRANSMIT_CAP) {
+    throw new RangeError(
+      `Retransmission cap must be a whole number of milliseconds of at ` +
+        `least ${MIN_RETRANSMIT_CAP}, got ${cap}`,
+    );
+  }
 }
 
 /**

@@ -66,6 +66,24 @@ export interface ClientConfig extends ClientIdentity {
    * @default {Math.random}
    */
   random?: () => number;
+  /**
+   * How many DHCPDISCOVERs one acquisition sends before it counts as
+   * failed: the machine reports "leasefail", waits in INIT as after any
+   * failed exchange, and starts over with a new transaction. 0 keeps
+   * retransmitting without ever failing, as RFC 2131 describes.
+   *
+   * @default {0}
+   */
+  discoverTries?: number;
+  /**
+   * The longest wait, in milliseconds before jitter, between
+   * retransmissions of DHCPDISCOVER and of DHCPREQUEST while selecting:
+   * RFC 2131 doubles the wait from 4 s up to 64 s; a smaller cap notices a
+   * network that comes up late sooner, at the price of more broadcasts.
+   *
+   * @default {64000}
+   */
+  retransmitCap?: number;
 }
 
 /** A monotonic clock. */
@@ -130,6 +148,11 @@ export type ClientAction =
    * removes whatever of it is still there.
    */
   | { type: "refused"; address: string }
+  /**
+   * An acquisition sent its last DHCPDISCOVER (`discoverTries`) without
+   * getting a lease; the machine waits in INIT, then starts over.
+   */
+  | { type: "leasefail"; tries: number }
   /** Log a message template with its properties (always the interface). */
   | {
     type: "log";
@@ -196,7 +219,8 @@ export class ClientStateMachine {
    * @param config The interface and the client's identity.
    * @param clock The monotonic clock.
    * @throws {RangeError} If the hardware address is not 6 bytes, the FQDN
-   * or a requested option code is invalid.
+   * or a requested option code is invalid, `discoverTries` is not a
+   * non-negative integer or `retransmitCap` is under 2 s.
    */
   constructor(config: ClientConfig, clock: Clock) {
     this.#config = config;
@@ -204,6 +228,13 @@ export class ClientStateMachine {
     this.#random = config.random ?? Math.random;
     // Build one message now so a bad identity fails here, not mid-lease.
     buildDiscover(config, { xid: 0, secs: 0 });
+    const tries = config.discoverTries ?? 0;
+    if (!Number.isInteger(tries) || tries < 0) {
+      throw new RangeError(
+        `DHCPDISCOVER tries must be a whole number of at least 0, got ${tries}`,
+      );
+    }
+    retransmitDelay(0, () => 0.5, config.retransmitCap);
   }
 
   /** The current state. */
@@ -326,10 +357,22 @@ export class ClientStateMachine {
       case "INIT":
         this.#init();
         break;
-      case "SELECTING":
+      case "SELECTING": {
         this.#attempt++;
-        this.#sendDiscover();
+        const tries = this.#config.discoverTries ?? 0;
+        if (tries > 0 && this.#attempt >= tries) {
+          this.#log(
+            "warning",
+            "{interface}: no lease after {tries} DHCPDISCOVERs",
+            { tries },
+          );
+          this.#actions.push({ type: "leasefail", tries });
+          this.#fail();
+        } else {
+          this.#sendDiscover();
+        }
         break;
+      }
       case "REQUESTING":
         if (this.#attempt >= REQUEST_RETRANSMISSIONS) {
           this.#log(
@@ -806,7 +849,7 @@ export class ClientStateMachine {
       secs,
     };
     if (this.#hint !== undefined) options.requestedAddress = this.#hint;
-    const delay = retransmitDelay(this.#attempt, this.#random);
+    const delay = this.#retransmitDelay();
     this.#deadline = this.#now() + delay;
     this.#send(buildDiscover(this.#config, options), "broadcast", delay);
   }
@@ -814,7 +857,7 @@ export class ClientStateMachine {
   #sendSelectingRequest(): void {
     const offer = this.#offer;
     if (offer === undefined) return;
-    const delay = retransmitDelay(this.#attempt, this.#random);
+    const delay = this.#retransmitDelay();
     this.#deadline = this.#now() + delay;
     // RFC 2131 section 4.4.1: same secs as the DHCPDISCOVER it answers.
     const message = buildRequest(this.#config, {
@@ -825,6 +868,14 @@ export class ClientStateMachine {
       serverIdentifier: offer.server,
     });
     this.#send(message, "broadcast", delay);
+  }
+
+  #retransmitDelay(): number {
+    return retransmitDelay(
+      this.#attempt,
+      this.#random,
+      this.#config.retransmitCap,
+    );
   }
 
   #sendRebootRequest(): void {

@@ -24,6 +24,18 @@ Deno.test("retransmitDelay() doubles from 4 s to 64 s", async (t) => {
   });
 });
 
+Deno.test("retransmitDelay() stops doubling at a smaller cap", () => {
+  const bases = [4, 8, 10, 10];
+  for (const [attempt, base] of bases.entries()) {
+    assert.equal(retransmitDelay(attempt, MIDDLE, 10_000), base * 1000);
+  }
+  assert.equal(retransmitDelay(0, MIDDLE, 2000), 2000);
+  assert.equal(retransmitDelay(0, LOW, 2000), 1000);
+  for (const cap of [1999, 2500.5, NaN]) {
+    assert.throws(() => retransmitDelay(0, MIDDLE, cap), RangeError);
+  }
+});
+
 Deno.test("retransmitDelay() rejects a bad attempt", () => {
   for (const attempt of [-1, 0.5, NaN]) {
     assert.throws(

@@ -156,6 +156,62 @@ Deno.test("DHCPDISCOVER is retransmitted 4, 8, ... 64 s apart, jittered", async 
   }
 });
 
+Deno.test("retransmitCap shortens the DHCPDISCOVER schedule", () => {
+  const h = new Harness({ retransmitCap: 10_000 });
+  h.handle({ type: "start" });
+  let previous = 0;
+  for (const base of [4, 8, 10, 10, 10]) {
+    const deadline = h.machine.deadline ?? NaN;
+    assert.equal(deadline - previous, base * 1000);
+    previous = deadline;
+    assert.equal(typeOf(onlySend(h.expire()).message), MessageType.DISCOVER);
+  }
+});
+
+Deno.test("discoverTries ends an acquisition with leasefail, then starts over", () => {
+  const h = new Harness({ discoverTries: 3 });
+  const first = onlySend(h.handle({ type: "start" }));
+  assert.equal(typeOf(onlySend(h.expire()).message), MessageType.DISCOVER);
+  assert.equal(typeOf(onlySend(h.expire()).message), MessageType.DISCOVER);
+  // The third DHCPDISCOVER went unanswered for its whole wait.
+  const failed = h.expire();
+  assert.deepEqual(sends(failed), []);
+  assert.deepEqual(
+    failed.filter((a) => a.type === "leasefail"),
+    [{ type: "leasefail", tries: 3 }],
+  );
+  assert.ok(
+    failed.some((a) =>
+      a.type === "log" && a.level === "warning" &&
+      /no lease after \{tries\} DHCPDISCOVERs/.test(a.message)
+    ),
+  );
+  assert.equal(h.machine.state, "INIT");
+  // After the failure delay a new transaction starts on a fresh schedule.
+  const again = onlySend(h.expire());
+  assert.equal(typeOf(again.message), MessageType.DISCOVER);
+  // secs counts from the new exchange's start (the xid is new too, but the
+  // harness's constant randomness makes it equal).
+  assert.equal(again.message.secs, 0);
+  assert.equal(first.message.secs, 0);
+  assert.equal(h.machine.state, "SELECTING");
+  assert.equal((h.machine.deadline ?? NaN) - h.clock.time, 4000);
+  // An offer in the new round is taken as usual.
+  h.receive(MessageType.OFFER);
+  const bound = h.receive(MessageType.ACK);
+  assert.ok(bound.some((a) => a.type === "bind"));
+});
+
+Deno.test("without discoverTries DHCPDISCOVER never gives up", () => {
+  const h = new Harness();
+  h.handle({ type: "start" });
+  for (let i = 0; i < 50; i++) {
+    const actions = h.expire();
+    assert.ok(!actions.some((a) => a.type === "leasefail"));
+    assert.equal(typeOf(onlySend(actions).message), MessageType.DISCOVER);
+  }
+});
+
 Deno.test("the first valid DHCPOFFER wins", () => {
   const h = new Harness();
   const discover = onlySend(h.handle({ type: "start" }));
@@ -732,6 +788,24 @@ Deno.test("the constructor rejects an invalid identity", () => {
         new FakeClock(),
       ),
     RangeError,
+  );
+  for (const config of [{ discoverTries: -1 }, { discoverTries: 1.5 }]) {
+    assert.throws(
+      () =>
+        new ClientStateMachine(
+          { interface: "eth0", hardwareAddress: MAC, ...config },
+          new FakeClock(),
+        ),
+      /DHCPDISCOVER tries must be a whole number/,
+    );
+  }
+  assert.throws(
+    () =>
+      new ClientStateMachine(
+        { interface: "eth0", hardwareAddress: MAC, retransmitCap: 1000 },
+        new FakeClock(),
+      ),
+    /Retransmission cap must be a whole number of milliseconds of at least 2000/,
   );
 });
 
