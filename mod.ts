@@ -32,6 +32,7 @@ export {
   InterfaceClient,
   type InterfaceClientOptions,
   type LeaseEvent,
+  type LeaseFailEvent,
   type SocketFactory,
 } from "./lib/client/interface_client.ts";
 export {

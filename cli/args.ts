@@ -32,6 +32,13 @@ Options:
                              takes longer than --timeout or SIGTERM or
                              SIGINT comes first
   -t, --timeout SECONDS      time limit for --one-shot (default 30)
+      --tries N              DHCPDISCOVERs before an attempt counts as
+                             failed: the leasefail hook and event, then a
+                             new attempt after a pause (--one-shot exits 1
+                             instead); default 0, never fail
+      --retransmit-max SECONDS
+                             longest wait between DHCPDISCOVERs, which
+                             double from 4 s (default 64, as RFC 2131 says)
   -R, --release              send DHCPRELEASE and remove the configuration
                              when stopping
   -H, --hostname NAME        host name to send (option 12); default the
@@ -82,6 +89,10 @@ export interface CliOptions {
   oneShot: boolean;
   /** The --one-shot time limit in seconds. */
   timeout: number;
+  /** DHCPDISCOVERs per attempt; 0 for no limit. */
+  tries: number;
+  /** The longest wait between DHCPDISCOVERs, in seconds. */
+  retransmitMax: number;
   /** Release on stop. */
   release: boolean;
   /** Host name to send. */
@@ -181,6 +192,18 @@ function seconds(
   return value;
 }
 
+function count(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,6}$/.test(text)) {
+    throw new UsageError(`${flag} must be a whole number, got "${text}"`);
+  }
+  return Number(text);
+}
+
 function optionCode(text: string): number {
   const code = Number(text);
   if (!/^\d{1,3}$/.test(text) || code < 1 || code > 254) {
@@ -221,6 +244,8 @@ export function parseCli(args: readonly string[]): CliOptions {
       options: {
         "one-shot": { type: "boolean", short: "q" },
         timeout: { type: "string", short: "t" },
+        tries: { type: "string" },
+        "retransmit-max": { type: "string" },
         release: { type: "boolean", short: "R" },
         hostname: { type: "string", short: "H" },
         "vendor-class": { type: "string", short: "V" },
@@ -261,6 +286,8 @@ export function parseCli(args: readonly string[]): CliOptions {
     interfaces,
     oneShot: values["one-shot"] ?? false,
     timeout,
+    tries: count("--tries", values.tries, 0),
+    retransmitMax: seconds("--retransmit-max", values["retransmit-max"], 64),
     scriptTimeout: seconds("--script-timeout", values["script-timeout"], 10),
     release: values.release ?? false,
     requestOptions: (values["request-option"] ?? []).map(optionCode),
@@ -286,6 +313,13 @@ export function parseCli(args: readonly string[]): CliOptions {
     help,
     version,
   };
+  // Jitter moves each wait by up to a second either way (RFC 2131 4.1).
+  if (!Number.isInteger(options.retransmitMax) || options.retransmitMax < 2) {
+    throw new UsageError(
+      `--retransmit-max must be a whole number of seconds of at least 2, ` +
+        `got "${values["retransmit-max"]}"`,
+    );
+  }
   if (values.hostname !== undefined) {
     const problem = values.hostname === ""
       ? undefined

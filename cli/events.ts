@@ -6,7 +6,10 @@
  */
 
 import type { Lease } from "../lib/client/lease.ts";
-import type { LeaseEvent } from "../lib/client/interface_client.ts";
+import type {
+  LeaseEvent,
+  LeaseFailEvent,
+} from "../lib/client/interface_client.ts";
 import type { DefaultRouteEvent } from "../lib/client/supervisor.ts";
 
 /** The fields of a lease a script can use; timers in seconds. */
@@ -69,6 +72,7 @@ export function leaseJson(lease: Lease): LeaseJson {
 /** Every event the stream carries. */
 export type StreamEvent =
   | LeaseEvent
+  | LeaseFailEvent
   | DefaultRouteEvent
   | { type: "ready"; interfaces: readonly string[] };
 
@@ -94,6 +98,13 @@ export function eventLine(event: StreamEvent, time: Date = new Date()): string {
         event: "ready",
         time: at,
         interfaces: event.interfaces,
+      }) + "\n";
+    case "leasefail":
+      return JSON.stringify({
+        event: "leasefail",
+        time: at,
+        interface: event.interface,
+        tries: event.tries,
       }) + "\n";
     default:
       return JSON.stringify({

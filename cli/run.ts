@@ -9,7 +9,10 @@ import { getLogger } from "@logtape/logtape";
 import type { CliOptions } from "./args.ts";
 import { eventLine, type StreamEvent } from "./events.ts";
 import { Supervisor } from "../lib/client/supervisor.ts";
-import { holdsLease } from "../lib/client/interface_client.ts";
+import {
+  holdsLease,
+  type LeaseFailEvent,
+} from "../lib/client/interface_client.ts";
 import type { ClientConfig } from "../lib/client/state_machine.ts";
 import { DenoCommandRunner } from "../lib/process/command.ts";
 import { DryRunRunner } from "../lib/process/dry_run.ts";
@@ -63,6 +66,8 @@ function clientConfig(
   if (options.requestOptions.length > 0) {
     config.requestedOptions = options.requestOptions;
   }
+  if (options.tries > 0) config.discoverTries = options.tries;
+  config.retransmitCap = options.retransmitMax * 1000;
   return config;
 }
 
@@ -159,6 +164,12 @@ async function serve(
   // Hooks still running when the client stops are waited for (each is
   // bounded by its timeout): a one-shot run must not exit under its hook.
   const pendingHooks = new Set<Promise<unknown>>();
+  const track = (pending: Promise<unknown>) => {
+    pendingHooks.add(pending);
+    void pending.finally(() => pendingHooks.delete(pending));
+  };
+  // Acquisitions that gave up, for the one-shot error message.
+  const failed: LeaseFailEvent[] = [];
 
   const bound = new Set<string>();
   let ready = false;
@@ -237,6 +248,18 @@ async function serve(
       onStateChange: (client) => recorder.stateChanged(client),
       onEvent: (event) => {
         emit(event);
+        if (event.type === "leasefail") {
+          const env = hookEnvironment({
+            event: "leasefail",
+            interface: event.interface,
+          }).env;
+          if (hooks !== undefined) track(hooks.run("leasefail", env));
+          if (options.oneShot) {
+            failed.push(event);
+            stopped.resolve("leasefail");
+          }
+          return;
+        }
         if (event.type === "default-route") {
           owner = event.owner;
           recorder.ownerChanged(event.owner, event.previous);
@@ -245,13 +268,11 @@ async function serve(
         }
         recorder.leaseEvent(event);
         if (hooks !== undefined) {
-          const pending = runLeaseHooks(
+          track(runLeaseHooks(
             hooks,
             event,
             owner !== undefined ? { defaultRouteOwner: owner } : {},
-          );
-          pendingHooks.add(pending);
-          void pending.finally(() => pendingHooks.delete(pending));
+          ));
         }
         const holds = holdsLease(event);
         if (holds === undefined) return;
@@ -294,6 +315,14 @@ async function serve(
           `error: interrupted before ${unconfigured.join(", ")} ${
             unconfigured.length === 1 ? "was" : "were"
           } configured`,
+        );
+        code = 1;
+      } else if (outcome === "leasefail") {
+        const tries = failed[0]?.tries ?? options.tries;
+        console.error(
+          `error: no lease after ${tries} DHCPDISCOVERs on ${
+            failed.map((event) => event.interface).join(", ")
+          }`,
         );
         code = 1;
       } else if (outcome === "timeout") {

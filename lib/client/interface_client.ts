@@ -71,6 +71,19 @@ export interface LeaseEvent {
   lease: Lease;
 }
 
+/**
+ * An acquisition gave up after its last DHCPDISCOVER (the `discoverTries`
+ * setting) without a lease; the client waits, then starts over.
+ */
+export interface LeaseFailEvent {
+  /** Always "leasefail", as udhcpc names this hook event. */
+  type: "leasefail";
+  /** The interface. */
+  interface: string;
+  /** How many DHCPDISCOVERs went unanswered. */
+  tries: number;
+}
+
 const HOLDING: ReadonlySet<LeaseEvent["type"]> = new Set<LeaseEvent["type"]>([
   "bound",
   "rebooted",
@@ -113,7 +126,7 @@ export interface InterfaceClientOptions {
    */
   previousLease?: Lease | undefined;
   /** Called after each lease change has been applied. */
-  onEvent?: (event: LeaseEvent) => void;
+  onEvent?: (event: LeaseEvent | LeaseFailEvent) => void;
   /** Called after an event moved the client to another state. */
   onStateChange?: (client: InterfaceClient) => void;
 }
@@ -491,6 +504,13 @@ export class InterfaceClient {
         return await this.#deconfigure(action.lease, action.reason);
       case "refused":
         return await this.#refused(action.address);
+      case "leasefail":
+        this.#options.onEvent?.({
+          type: "leasefail",
+          interface: this.interface,
+          tries: action.tries,
+        });
+        return;
     }
   }
 

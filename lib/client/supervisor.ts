@@ -19,6 +19,7 @@ import { listLinks } from "../ip/link.ts";
 import {
   InterfaceClient,
   type LeaseEvent,
+  type LeaseFailEvent,
   type SocketFactory,
 } from "./interface_client.ts";
 import type { ClientConfig } from "./state_machine.ts";
@@ -68,7 +69,7 @@ export interface SupervisorOptions {
   /** Opens sockets; raw and UDP sockets by default. */
   sockets?: SocketFactory;
   /** Called for each lease change and default-route change. */
-  onEvent?: (event: LeaseEvent | DefaultRouteEvent) => void;
+  onEvent?: (event: LeaseEvent | LeaseFailEvent | DefaultRouteEvent) => void;
   /** Called when a client moves to another state. */
   onStateChange?: (client: InterfaceClient) => void;
 }

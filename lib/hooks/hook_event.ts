@@ -27,9 +27,11 @@
  *   lease is gone. ocidhcp runs the specific event first, so a script can
  *   tell why, then `deconfig`, on which udhcpc scripts flush the interface.
  *   udhcpc also runs `deconfig` after `nak`; so does ocidhcp.
- * - `leasefail` (udhcpc: no lease after all attempts) is part of the type
- *   for scripts' sake, but no lease event maps to it: the client keeps
- *   trying instead of giving up.
+ * - `leasefail` (udhcpc: no lease after all attempts) comes from no lease
+ *   event, since none is concerned: the command line runs it when an
+ *   acquisition gives up after `--tries` DHCPDISCOVERs (the client then
+ *   starts over, as udhcpc does), and for each interface still without a
+ *   lease when `--one-shot` times out.
  *
  * @module
  */

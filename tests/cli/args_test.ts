@@ -13,6 +13,8 @@ Deno.test("parseCli() reads interfaces and defaults", () => {
   assert.equal(options.dryRun, false);
   assert.deepEqual(options.noDefaultRoute, []);
   assert.deepEqual(options.requestOptions, []);
+  assert.equal(options.tries, 0);
+  assert.equal(options.retransmitMax, 64);
 });
 
 Deno.test("parseCli() accepts no interface, meaning all", () => {
@@ -51,6 +53,10 @@ Deno.test("parseCli() reads every option", () => {
     "debug",
     "--log-format",
     "json",
+    "--tries",
+    "3",
+    "--retransmit-max",
+    "8",
     "eth0",
   ]);
   assert.equal(options.oneShot, true);
@@ -69,6 +75,8 @@ Deno.test("parseCli() reads every option", () => {
   assert.equal(options.runtimeDir, "/tmp/x");
   assert.equal(options.logLevel, "debug");
   assert.equal(options.logFormat, "json");
+  assert.equal(options.tries, 3);
+  assert.equal(options.retransmitMax, 8);
 });
 
 Deno.test("parseCli() names the problem of each bad argument", async (t) => {
@@ -90,6 +98,11 @@ Deno.test("parseCli() names the problem of each bad argument", async (t) => {
     [["-H", "a;reboot", "eth0"], /--hostname must be a host name/],
     [["-F", "x\ny", "eth0"], /--fqdn must be a domain name/],
     [["--timeout"], /timeout/],
+    [["--tries=-1", "eth0"], /--tries must be a whole number/],
+    [["--tries", "2.5", "eth0"], /--tries must be a whole number/],
+    [["--retransmit-max", "1", "eth0"], /--retransmit-max must be a whole/],
+    [["--retransmit-max", "2.5", "eth0"], /--retransmit-max must be a whole/],
+    [["--retransmit-max", "x", "eth0"], /--retransmit-max must be a positive/],
   ];
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), () => {
@@ -108,6 +121,8 @@ Deno.test("the help text starts with the usage line and lists each option", () =
     const flag of [
       "--one-shot",
       "--timeout",
+      "--tries",
+      "--retransmit-max",
       "--release",
       "--hostname",
       "--fqdn",
