@@ -22,7 +22,16 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const status = await new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", "--unstable-net", "tests/cli/"],
+    // Every suite that runs the client as a process: the command line,
+    // the hostile server and the interop matrix.
+    args: [
+      "test",
+      "-A",
+      "--unstable-net",
+      "tests/cli/",
+      "tests/hostile/",
+      "tests/interop/",
+    ],
     env: { OCIDHCP_BIN: path },
     stdout: "inherit",
     stderr: "inherit",
