@@ -1,7 +1,7 @@
 /**
- * Faults the client must survive with nothing lost: an interface removed
- * or renamed under it, `ip` missing, SIGKILL and restart, unwritable resolv.conf and
- * state directory.
+ * Faults the client must survive with nothing lost: an interface removed,
+ * renamed, down at start or losing its carrier under it, `ip` missing,
+ * SIGKILL and restart, unwritable resolv.conf and state directory.
  */
 
 import assert from "node:assert/strict";
@@ -235,6 +235,65 @@ Deno.test({
     } finally {
       await host(["umount", resolvConf]);
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "an interface that starts down is brought up and configured",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using lab = await Lab.create();
+    await lab.linkDown(0, "client");
+    const client = lab.spawnClient(["--one-shot", "--resolv-conf", "none"]);
+    assert.equal((await client.status).code, 0, client.output());
+    const result = await lab.run(["ip", "-j", "link", "show", "dev", "eth0"]);
+    const [link] = JSON.parse(result.stdout) as { flags: string[] }[];
+    assert.ok(link?.flags.includes("UP"), result.stdout);
+    assert.equal((await lab.addresses("eth0")).length, 1);
+  },
+});
+
+Deno.test({
+  name: "a running client gives up its lease on carrier loss and takes it " +
+    "again, with the default route, when carrier returns",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using lab = await Lab.create({ interfaces: 2 });
+    const client = lab.spawnClient([
+      "--resolv-conf",
+      "none",
+      "--state-dir",
+      "none",
+      "eth0",
+      "eth1",
+    ]);
+    try {
+      await client.waitFor(READY, 15_000);
+      assert.ok(await defaultRouteOn(lab, "eth0"));
+      // The far end going down takes eth0's carrier, not its UP flag.
+      await lab.linkDown(0, "server");
+      await client.waitFor(/eth0: link down/, 5_000);
+      await waitUntil(
+        () => defaultRouteOn(lab, "eth1"),
+        1_000,
+        () => `eth1 did not take the default route:\n${client.output()}`,
+      );
+      assert.deepEqual(await lab.addresses("eth0"), []);
+      await lab.linkUp(0, "server");
+      // The same process, not a restart, gets the lease and the route back.
+      await waitUntil(
+        async () =>
+          (await lab.addresses("eth0")).length === 1 &&
+          await defaultRouteOn(lab, "eth0"),
+        15_000,
+        () => `eth0 was not configured again:\n${client.output()}`,
+      );
+      assert.equal(client.exited, false);
+    } finally {
+      await client.stop();
     }
   },
 });
