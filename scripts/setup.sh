@@ -70,8 +70,13 @@ have_deno() {
 if have_deno; then
   say "deno already present: $(deno --version | head -n 1)"
 else
-  command -v npm >/dev/null 2>&1 ||
-    fail "npm is needed to install Deno from the npm registry (apt-get install npm)"
+  if ! command -v npm >/dev/null 2>&1; then
+    say "installing Debian package npm, to fetch Deno from the npm registry"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || fail "apt-get update failed; is the Debian archive reachable?"
+    apt-get install -y -qq --no-install-recommends npm >/dev/null ||
+      fail "apt-get install npm failed"
+  fi
   say "installing deno@${DENO_VERSION} from the npm registry"
   npm install -g --silent "deno@${DENO_VERSION}" >/dev/null ||
     fail "npm install -g deno@${DENO_VERSION} failed"
