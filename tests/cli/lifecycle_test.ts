@@ -5,7 +5,10 @@
  */
 
 import assert from "node:assert/strict";
+import { MessageType, OptionCode } from "../../lib/dhcp/constants.ts";
+import { dhcpMessageType } from "../../lib/dhcp/option_values.ts";
 import { Lab, type ServerKind } from "../../lib/lab/lab.ts";
+import { captureDhcp } from "./_capture.ts";
 import { waitUntil } from "./_wait.ts";
 
 const SERVERS: readonly ServerKind[] = ["dnsmasq", "kea", "udhcpd", "npm-dhcp"];
@@ -21,6 +24,54 @@ function shortLease(
     renewalTime: seconds.t1,
     rebindingTime: seconds.t2,
   };
+}
+
+/**
+ * Runs a client until it has renewed once at T1, and checks that it kept
+ * its address, that the kernel lifetime was refreshed, and that the server
+ * recorded the renewal.
+ */
+async function renewsAtT1(
+  lab: Lab,
+  server: ServerKind,
+  leaseTime: number,
+): Promise<void> {
+  const client = lab.spawnClient(["eth0"]);
+  await client.waitFor(/installed the default route/, 15_000);
+  const first = (await lab.addresses("eth0"))[0]?.address;
+  const expiry = async () =>
+    (await lab.serverLeases(0)).find((lease) => lease.address === first)
+      ?.expires ?? 0;
+  const before = await expiry();
+  // RENEWING is unicast from the leased address to the server.
+  await client.waitFor(/renewing \S+ with \S+/, 10_000);
+  await waitUntil(
+    () => (client.output().match(/leased \S+/g) ?? []).length >= 2,
+    10_000,
+    () => `no second lease after renewing:\n${client.output()}`,
+  );
+  // A renewal refreshes the kernel lifetime: seconds after T1 it is back
+  // near the lease time, where without it at least T1 would be gone.
+  const renewed = (await lab.addresses("eth0"))[0];
+  assert.ok(
+    renewed?.validLifetime !== undefined &&
+      renewed.validLifetime >= leaseTime - 1,
+    `valid lifetime ${renewed?.validLifetime} after renewal, lease ${leaseTime}`,
+  );
+  assert.equal(renewed?.address, first);
+  assert.doesNotMatch(client.output(), /rebinding|expired|File exists/);
+  // The server saw the renewal: its lease store moved the expiry on.
+  // udhcpd writes its store only every few hours.
+  if (server !== "udhcpd") {
+    await waitUntil(
+      async () => (await expiry()) > before,
+      5_000,
+      async () =>
+        `${server} kept expiry ${before}: ` +
+        JSON.stringify(await lab.serverLeases(0)),
+    );
+  }
+  await client.stop();
 }
 
 for (const server of SERVERS) {
@@ -77,38 +128,40 @@ for (const server of SERVERS) {
     sanitizeResources: false,
     sanitizeOps: false,
     async fn() {
-      await using lab = await Lab.create({
-        server,
-        ...shortLease(server, { lease: 8, t1: 2, t2: 6 }),
-      });
-      const client = lab.spawnClient(["eth0"]);
-      await client.waitFor(/installed the default route/, 15_000);
-      const first = (await lab.addresses("eth0"))[0]?.address;
-      const expiry = async () =>
-        (await lab.serverLeases(0)).find((lease) => lease.address === first)
-          ?.expires ?? 0;
-      const before = await expiry();
-      // RENEWING is unicast from the leased address to the server.
-      await client.waitFor(/renewing \S+ with \S+/, 10_000);
-      await waitUntil(
-        () => (client.output().match(/leased \S+/g) ?? []).length >= 2,
-        10_000,
-        () => `no second lease after renewing:\n${client.output()}`,
-      );
-      assert.equal((await lab.addresses("eth0"))[0]?.address, first);
-      assert.doesNotMatch(client.output(), /rebinding|expired|File exists/);
-      // The server saw the renewal: its lease store moved the expiry on.
-      // udhcpd writes its store only every few hours.
-      if (server !== "udhcpd") {
-        await waitUntil(
-          async () => (await expiry()) > before,
-          5_000,
-          async () =>
-            `${server} kept expiry ${before}: ` +
-            JSON.stringify(await lab.serverLeases(0)),
+      const times = shortLease(server, { lease: 8, t1: 2, t2: 6 });
+      await using lab = await Lab.create({ server, ...times });
+      const dir = await Deno.makeTempDir({ prefix: "ocidhcp-test-renew-" });
+      const capture = await captureDhcp(lab, dir);
+      try {
+        await renewsAtT1(lab, server, times.leaseTime);
+        // RFC 2131 4.3.2: in RENEWING the DHCPREQUEST goes unicast from the
+        // leased address to the server, with ciaddr and without options 50
+        // and 54 (the UDP socket, not the packet socket, sends it).
+        const address = (await lab.addresses("eth0"))[0]?.address;
+        const link = lab.links[0]!;
+        const renewals = (await capture.packets()).filter(({ message }) =>
+          message.op === 1 &&
+          dhcpMessageType(message.options) === MessageType.REQUEST &&
+          message.ciaddr !== "0.0.0.0"
         );
+        assert.ok(renewals.length > 0, "no renewal captured");
+        for (const { source, destination, message } of renewals) {
+          assert.equal(source, address);
+          assert.equal(destination, link.serverAddress);
+          assert.equal(message.ciaddr, address);
+          assert.equal(
+            message.options.has(OptionCode.REQUESTED_IP_ADDRESS),
+            false,
+          );
+          assert.equal(
+            message.options.has(OptionCode.SERVER_IDENTIFIER),
+            false,
+          );
+        }
+      } finally {
+        await capture.stop();
+        await Deno.remove(dir, { recursive: true });
       }
-      await client.stop();
     },
   });
 
