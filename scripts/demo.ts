@@ -64,6 +64,14 @@ async function main(): Promise<void> {
     server: "npm-dhcp",
     leaseTime: LEASE_TIME,
   });
+  // Ctrl-C would end the process before `await using` disposes of the
+  // lab, leaving its namespaces and servers behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      console.log(`\n${signal}: removing the lab`);
+      void lab.close().finally(() => Deno.exit(130));
+    });
+  }
   console.log(`lab: client namespace ${lab.clientNamespace}`);
   for (const link of lab.links) {
     console.log(
