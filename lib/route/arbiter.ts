@@ -522,28 +522,23 @@ export class DefaultRouteArbiter {
       return new Map();
     }
 
-    const decide = (name: string, route: Route): DefaultRouteDecision => {
-      if (owner === undefined) {
-        return { action: "install", reason: "no default route yet" };
-      }
-      if (owner.device === name) {
-        return sameRoute(owner, route)
-          ? { action: "keep", reason: "already the owner" }
-          : { action: "install", reason: "its route changed" };
-      }
-      if (ours(owner)) {
-        // The owner is one of ours but not this candidate, which sorts
-        // before it, or the owner lost its link.
-        return { action: "install", reason: `takes over from ${owner.device}` };
-      }
-      return decideDefaultRoute({
+    // The one rule of default_route_policy.ts, told what only the
+    // election knows: whether the owner is one of ours that can no longer
+    // hold the route (not an eligible candidate any more), and whether the
+    // candidate's own route changed.
+    const decide = (name: string, route: Route): DefaultRouteDecision =>
+      decideDefaultRoute({
         interface: name,
         optedOut: false,
         candidate: true,
-        currentOwner: { device: owner.device ?? "", protocol: owner.protocol },
+        currentOwner: owner === undefined ? undefined : {
+          device: owner.device ?? "",
+          protocol: owner.protocol,
+          stale: ours(owner) && !eligible.includes(owner.device ?? ""),
+        },
+        routeChanged: owner?.device === name && !sameRoute(owner, route),
         foreign: this.#foreign,
       });
-    };
 
     // The first candidate in byte order wins; if the kernel refuses its
     // route (a gateway it cannot reach), the next one gets its chance rather

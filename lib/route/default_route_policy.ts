@@ -15,6 +15,12 @@ export interface DefaultRouteOwner {
   device: string;
   /** Its protocol tag; anything but "dhcp" is foreign. */
   protocol?: string | undefined;
+  /**
+   * Whether an ocidhcp client of this namespace installed it and can no
+   * longer hold it: its candidacy ended, its process died or its link lost
+   * carrier. Such a route is taken over whatever the names.
+   */
+  stale?: boolean;
 }
 
 /** The input of {@linkcode decideDefaultRoute}. */
@@ -27,6 +33,12 @@ export interface DefaultRouteInput {
   candidate: boolean;
   /** The current owner, if there is a default route. */
   currentOwner: DefaultRouteOwner | undefined;
+  /**
+   * When the interface owns the route already: whether the route in the
+   * table differs from the one its lease offers now, as after a renewal
+   * that brought another router.
+   */
+  routeChanged?: boolean;
   /**
    * What to do with a foreign default route: "compete" treats it as owned by
    * its device, "respect" never replaces it.
@@ -118,7 +130,15 @@ export function decideDefaultRoute(
     return { action: "install", reason: "no default route yet" };
   }
   if (owner.device === input.interface) {
-    return { action: "keep", reason: "already owns the default route" };
+    return input.routeChanged === true
+      ? { action: "install", reason: "its route changed" }
+      : { action: "keep", reason: "already owns the default route" };
+  }
+  if (owner.stale === true) {
+    return {
+      action: "install",
+      reason: `takes over from ${owner.device}, which can no longer hold it`,
+    };
   }
   const foreign = owner.protocol !== "dhcp";
   if (foreign && input.foreign === "respect") {
@@ -130,7 +150,7 @@ export function decideDefaultRoute(
   if (compareInterfaceNames(input.interface, owner.device) < 0) {
     return {
       action: "install",
-      reason: `sorts before the current owner ${owner.device}`,
+      reason: `takes over from ${owner.device}, which sorts after it`,
     };
   }
   return {

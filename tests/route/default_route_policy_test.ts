@@ -73,6 +73,29 @@ Deno.test(
         },
         "install",
       ],
+      [
+        "takes over from a smaller owner that can no longer hold it",
+        {
+          interface: "eth1",
+          currentOwner: { device: "eth0", protocol: "dhcp", stale: true },
+        },
+        "install",
+      ],
+      [
+        "reinstalls its own route when the lease's router changed",
+        {
+          currentOwner: { device: "eth0", protocol: "dhcp" },
+          routeChanged: true,
+        },
+        "install",
+      ],
+      [
+        "a stale mark does not make its own route change",
+        {
+          currentOwner: { device: "eth0", protocol: "dhcp", stale: true },
+        },
+        "keep",
+      ],
       ["skips when opted out", { optedOut: true }, "skip"],
       [
         "skips when opted out even as the smallest name",
