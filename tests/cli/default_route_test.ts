@@ -272,3 +272,80 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "across processes the next interface takes the default route within " +
+    "a second when the owner is refused by NAK, expires or is removed",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await t.step("NAK, and the skip logged naming the owner", async () => {
+      // dnsmasq leases for two minutes at least; a short T1 brings the
+      // renewal, and with it the NAK, within seconds.
+      await using lab = await Lab.create({
+        interfaces: ["eth0", "eth1"],
+        leaseTime: 120,
+        renewalTime: 3,
+        rebindingTime: 20,
+      });
+      const eth0 = lab.spawnClient(["eth0"]);
+      await eth0.waitFor(/eth0: installed the default route/, 15_000);
+      // Started once eth0 owns the route, eth1 must leave it alone.
+      const eth1 = lab.spawnClient(["eth1"]);
+      try {
+        await eth1.waitFor(DECISION, 15_000);
+        await expectOwner(lab, "eth0", 2_000, [eth0, eth1]);
+        // The skip is logged at info with the owner's name.
+        assert.match(
+          eth1.output(),
+          /INF.*eth1: default route is owned by eth0/,
+          eth1.output(),
+        );
+        await lab.reconfigureServer(0, {
+          poolStart: "198.18.0.200",
+          poolEnd: "198.18.0.220",
+        });
+        await eth0.waitFor(/DHCPNAK/, 20_000);
+        await expectOwner(lab, "eth1", 1_000, [eth0, eth1]);
+        // The new lease from the new pool takes the route back.
+        await expectOwner(lab, "eth0", 15_000, [eth0, eth1]);
+      } finally {
+        await Promise.all([eth0.stop(), eth1.stop()]);
+      }
+    });
+
+    await t.step("expiry", async () => {
+      await using lab = await Lab.create({
+        interfaces: ["eth0", "eth1"],
+        server: "kea",
+        leaseTime: 6,
+      });
+      const eth0 = lab.spawnClient(["eth0"]);
+      const eth1 = lab.spawnClient(["eth1"]);
+      try {
+        await eth0.waitFor(/eth0: installed the default route/, 15_000);
+        await eth1.waitFor(DECISION, 15_000);
+        await lab.stopServer(0);
+        await eth0.waitFor(/eth0: lease of \S+ expired/, 15_000);
+        await expectOwner(lab, "eth1", 1_000, [eth0, eth1]);
+      } finally {
+        await Promise.all([eth0.stop(), eth1.stop()]);
+      }
+    });
+
+    await t.step("interface removed", async () => {
+      await using lab = await Lab.create({ interfaces: ["eth0", "eth1"] });
+      const eth0 = lab.spawnClient(["eth0"]);
+      const eth1 = lab.spawnClient(["eth1"]);
+      try {
+        await eth0.waitFor(/eth0: installed the default route/, 15_000);
+        await eth1.waitFor(DECISION, 15_000);
+        await lab.run(["ip", "link", "del", "eth0"]);
+        await expectOwner(lab, "eth1", 1_000, [eth0, eth1]);
+        assert.equal(eth0.exited, false, eth0.output());
+      } finally {
+        await Promise.all([eth0.stop(), eth1.stop()]);
+      }
+    });
+  },
+});
