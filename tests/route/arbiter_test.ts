@@ -513,9 +513,9 @@ Deno.test(
           "handover to eth1",
           async () =>
             (await defaultRoutes(lab)).join() === ownerLine(lab, "eth1"),
-          1500,
+          1000,
         );
-        assert.ok(elapsed < 1500, `took ${elapsed} ms`);
+        assert.ok(elapsed < 1000, `took ${elapsed} ms`);
         children[0]?.kill("SIGTERM");
         const { value } = await readers[0]!.read();
         assert.equal(value?.trim(), "closed");
