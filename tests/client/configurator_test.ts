@@ -9,11 +9,7 @@ import { IpConfigurator } from "../../lib/client/configurator.ts";
 import type { Lease } from "../../lib/client/lease.ts";
 import type { ClasslessRoute } from "../../lib/dhcp/classless_routes.ts";
 import { DhcpOptions } from "../../lib/dhcp/options.ts";
-import type {
-  CommandResult,
-  CommandRunner,
-  RunOptions,
-} from "../../lib/process/command.ts";
+import type { CommandRunner, RunOptions } from "../../lib/process/command.ts";
 import { DefaultRouteArbiter } from "../../lib/route/arbiter.ts";
 import { createLab, type Lab } from "../route/_netns.ts";
 
