@@ -1,7 +1,8 @@
 /**
  * Faults the client must survive with nothing lost: an interface removed,
  * renamed, down at start or losing its carrier under it, `ip` missing,
- * SIGKILL and restart, unwritable resolv.conf and state directory.
+ * unwritable resolv.conf and state directory. SIGKILL and restart, in every
+ * state, are in sigkill_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -149,50 +150,6 @@ Deno.test({
     const status = await client.status;
     assert.equal(status.code, 1, client.output());
     assert.match(client.output(), /error: .*"ip".*(not found|PATH)/);
-  },
-});
-
-Deno.test({
-  name: "after SIGKILL a restart gets the same address back by INIT-REBOOT " +
-    "with one default route",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using lab = await Lab.create();
-    const dir = await Deno.makeTempDir({ prefix: "ocidhcp-test-" });
-    try {
-      const args = [
-        "--log-level",
-        "debug",
-        "--state-dir",
-        dir,
-        "--resolv-conf",
-        "none",
-        "eth0",
-      ];
-      const first = lab.spawnClient(args);
-      await first.waitFor(READY, 15_000);
-      const address = (await lab.addresses("eth0"))[0]?.address;
-      first.signal("SIGKILL");
-      await first.status;
-      const second = lab.spawnClient(args);
-      await second.waitFor(READY, 15_000);
-      assert.match(second.output(), /INIT -> REBOOTING/);
-      assert.equal((await lab.addresses("eth0"))[0]?.address, address);
-      const routes = await lab.routes();
-      assert.equal(
-        routes.filter((r) => r.destination === "default").length,
-        1,
-        JSON.stringify(routes),
-      );
-      assert.equal(
-        new Set(routes.map((r) => JSON.stringify(r))).size,
-        routes.length,
-      );
-      await second.stop();
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
   },
 });
 
