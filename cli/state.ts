@@ -88,9 +88,9 @@ export class StateRecorder {
   leaseEvent(event: LeaseEvent): void {
     const store = this.#store;
     if (store !== undefined && holdsLease(event) === true) {
-      this.#enqueue(() => store.save(event.lease));
+      this.#enqueue(event.interface, () => store.save(event.lease));
     } else if (store !== undefined && FORGETS_LEASE.has(event.type)) {
-      this.#enqueue(() => store.remove(event.interface));
+      this.#enqueue(event.interface, () => store.remove(event.interface));
     }
     this.#status(event.interface);
   }
@@ -133,7 +133,7 @@ export class StateRecorder {
    */
   async close(): Promise<void> {
     for (const name of this.#clients.keys()) {
-      this.#enqueue(() => removeStatus(this.#runtimeDir, name));
+      this.#enqueue(name, () => removeStatus(this.#runtimeDir, name));
     }
     await this.#queue;
   }
@@ -142,7 +142,7 @@ export class StateRecorder {
     const client = this.#clients.get(name);
     if (client === undefined) return;
     // Read when the write runs, so a burst of changes records the latest.
-    this.#enqueue(() =>
+    this.#enqueue(name, () =>
       writeStatus(
         this.#runtimeDir,
         snapshotOf({
@@ -152,13 +152,14 @@ export class StateRecorder {
           deadline: client.deadline,
           defaultRouteOwner: this.#owner === name,
         }),
-      )
-    );
+      ));
   }
 
-  #enqueue(write: () => Promise<void>): void {
+  // Each record belongs to one interface, which the failure names.
+  #enqueue(name: string, write: () => Promise<void>): void {
     this.#queue = this.#queue.then(write).catch((error) => {
-      logger.error("{error}; the client keeps running", {
+      logger.error("{interface}: {error}; the client keeps running", {
+        interface: name,
         error: error instanceof Error ? error.message : String(error),
       });
     });
