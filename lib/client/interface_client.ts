@@ -173,6 +173,10 @@ export class InterfaceClient {
   #queue: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #applyTimer: ReturnType<typeof setTimeout> | undefined;
+  // Failed applies of the lease now being applied, so that the one that
+  // succeeds after them says so: the error lines alone leave it unknown
+  // whether the lease was ever put in place.
+  #applyFailures = 0;
   #packet: DhcpSocket | undefined;
   #udp: { socket: DhcpSocket; address: string } | undefined;
   #stopped = false;
@@ -589,6 +593,7 @@ export class InterfaceClient {
       this.#inherited = undefined;
       this.#lostWithLink = undefined;
     } catch (error) {
+      this.#applyFailures++;
       logger.error(
         "{interface}: applying the lease failed, retrying in {seconds} s: " +
           "{error}",
@@ -607,6 +612,17 @@ export class InterfaceClient {
         });
       }, APPLY_RETRY_MS);
       return;
+    }
+    if (this.#applyFailures > 0) {
+      logger.info(
+        "{interface}: applied the lease after {failures} failed " +
+          "attempts",
+        {
+          interface: this.interface,
+          failures: this.#applyFailures,
+        },
+      );
+      this.#applyFailures = 0;
     }
     const type = ({
       bound: "bound",
@@ -646,6 +662,7 @@ export class InterfaceClient {
     reason: "expire" | "nak" | "release" | "link-down" | "stop",
   ): Promise<void> {
     clearTimeout(this.#applyTimer);
+    this.#applyFailures = 0;
     if (reason === "stop") {
       // Left in place for the next start to adopt; the kernel lifetime
       // removes the address if nobody does.
