@@ -1,8 +1,9 @@
 /**
  * Faults the client must survive with nothing lost: an interface removed,
  * renamed, down at start or losing its carrier under it, `ip` missing,
- * unwritable resolv.conf and state directory. SIGKILL and restart, in every
- * state, are in sigkill_test.ts.
+ * unwritable or full filesystem under resolv.conf and the state directory.
+ * SIGKILL and restart, in every state, are in sigkill_test.ts; `ip`
+ * failing under a running client is in ip_faults_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -177,7 +178,13 @@ Deno.test({
       ]);
       await client.waitFor(READY, 15_000);
       await client.waitFor(/EROFS|read-only/i, 2_000);
-      await client.waitFor(/state/i, 2_000);
+      await client.waitFor(
+        new RegExp(
+          `Cannot write state file ${resolvConf.replaceAll(".", "\\.")}` +
+            "/state\\S*: ENOTDIR; the client keeps running",
+        ),
+        2_000,
+      );
       assert.equal((await lab.addresses("eth0")).length, 1);
       assert.equal(
         (await lab.routes()).filter((r) => r.destination === "default")
@@ -191,6 +198,87 @@ Deno.test({
       assert.equal((await client.stop()).code, 0, client.output());
     } finally {
       await host(["umount", resolvConf]);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a full filesystem under resolv.conf and the state directory is " +
+    "logged with ENOSPC, leaves resolv.conf whole, and the client renews",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using lab = await Lab.create({
+      leaseTime: 120,
+      renewalTime: 2,
+      rebindingTime: 6,
+    });
+    const dir = await Deno.makeTempDir({ prefix: "ocidhcp-test-" });
+    await host(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", dir]);
+    try {
+      const resolvConf = `${dir}/resolv.conf`;
+      const old = "nameserver 192.0.2.99\n";
+      await Deno.writeTextFile(resolvConf, old);
+      // dd stops at ENOSPC, leaving not one free block.
+      await new Deno.Command("dd", {
+        args: ["if=/dev/zero", `of=${dir}/fill`, "bs=1k"],
+        stderr: "null",
+      }).output();
+      await assert.rejects(
+        Deno.writeTextFile(`${dir}/probe`, "x"),
+        /No space left on device/,
+      );
+      await Deno.remove(`${dir}/probe`);
+      const client = lab.spawnClient([
+        "--resolv-conf",
+        resolvConf,
+        "--state-dir",
+        `${dir}/state`,
+        "eth0",
+      ]);
+      try {
+        await client.waitFor(READY, 15_000);
+        const escaped = dir.replaceAll(".", "\\.");
+        await client.waitFor(
+          new RegExp(`Cannot write ${escaped}/resolv\\.conf: ENOSPC`),
+          2_000,
+        );
+        await client.waitFor(
+          new RegExp(`Cannot write state file ${escaped}/state/\\S+: ENOSPC`),
+          2_000,
+        );
+        assert.equal((await lab.addresses("eth0")).length, 1);
+        assert.ok(await defaultRouteOn(lab, "eth0"), client.output());
+        // The renewal at T1 goes through and meets the full disk again.
+        await client.waitFor(/eth0: renewing/, 10_000);
+        await waitUntil(
+          () =>
+            client.lines().filter((l) =>
+              /Cannot write state file .*: ENOSPC/.test(l.text)
+            ).length >= 2,
+          5_000,
+          () => `no write after the renewal:\n${client.output()}`,
+        );
+        const lifetime = (await lab.addresses("eth0"))[0]?.validLifetime;
+        assert.ok(lifetime !== undefined && lifetime > 115, String(lifetime));
+        assert.equal(client.exited, false, client.output());
+        assert.equal(await Deno.readTextFile(resolvConf), old);
+      } finally {
+        assert.equal((await client.stop()).code, 0, client.output());
+      }
+      assert.doesNotMatch(client.output(), /Uncaught|panicked/);
+      assert.equal(await Deno.readTextFile(resolvConf), old);
+      // No temporary file is left to hold the little space there is; while
+      // the client ran, one could be seen in the middle of a write.
+      const names = [];
+      for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+      assert.deepEqual(
+        names.filter((n) => n !== "state").sort(),
+        ["fill", "resolv.conf"],
+      );
+    } finally {
+      await host(["umount", dir]);
       await Deno.remove(dir, { recursive: true });
     }
   },
