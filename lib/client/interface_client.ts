@@ -28,7 +28,7 @@ import { SocketClosedError } from "../transport/datagram.ts";
 import { InterfaceNotFoundError } from "../transport/packet_socket.ts";
 import type { CommandRunner } from "../process/command.ts";
 import { type LinkInfo, parseHardwareAddress, showLink } from "../ip/link.ts";
-import { runIpBatch } from "../ip/batch.ts";
+import { IpBatchError, runIpBatch } from "../ip/batch.ts";
 import { linkUpArgv } from "../ip/address.ts";
 import type { LeaseConfigurator } from "./configurator.ts";
 
@@ -150,12 +150,21 @@ const UNICAST: ReadonlySet<ClientState> = new Set<ClientState>([
   "REBINDING",
 ]);
 
-// After a failed apply (an `ip` error), try again after this long, so that a
-// transient failure does not leave a lease half applied.
+// After a failed apply or removal (an `ip` error), try again after this
+// long, so that a transient failure does not leave a lease half applied, or
+// a released or expired address in use.
 const APPLY_RETRY_MS = 2_000;
 
 /**
  * Runs DHCP on one interface until stopped.
+ *
+ * A lease whose apply or removal fails (an `ip` error) is logged and tried
+ * again every 2 s until it goes through, another lease replaces it, or the
+ * client stops.
+ *
+ * Limitations: a removal failing during {@linkcode InterfaceClient.stop}
+ * (a release at exit) is logged, not retried; the address stays until its
+ * kernel lifetime runs out.
  *
  * @example Acquire a lease on eth0
  * ```ts ignore
@@ -177,9 +186,17 @@ export class InterfaceClient {
   // succeeds after them says so: the error lines alone leave it unknown
   // whether the lease was ever put in place.
   #applyFailures = 0;
+  // A lease whose removal failed, with its failed attempts: its address may
+  // still be on the interface although the server may now give it to
+  // another host, so the removal is retried until it succeeds or a new
+  // lease is applied over it.
+  #unremoved: { lease: Lease; failures: number } | undefined;
   #packet: DhcpSocket | undefined;
   #udp: { socket: DhcpSocket; address: string } | undefined;
   #stopped = false;
+  // Set when stop() begins: a removal failing from then on (a release at
+  // exit) is not retried, since the process is about to end.
+  #stopping = false;
   #applied: Lease | undefined;
   // The earlier run's lease while its address and routes are still on the
   // interface and no lease of this run has replaced them.
@@ -329,6 +346,7 @@ export class InterfaceClient {
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
+    this.#stopping = true;
     if (options.release && this.#machine?.lease !== undefined) {
       await this.release();
     }
@@ -586,11 +604,12 @@ export class InterfaceClient {
         // of this run, so its address goes if the new one differs.
         await this.#options.configurator.apply(
           lease,
-          this.#applied ?? this.#inherited,
+          this.#applied ?? this.#inherited ?? this.#unremoved?.lease,
         );
       }
       this.#applied = lease;
       this.#inherited = undefined;
+      this.#unremoved = undefined;
       this.#lostWithLink = undefined;
     } catch (error) {
       this.#applyFailures++;
@@ -668,14 +687,8 @@ export class InterfaceClient {
       // removes the address if nobody does.
       await this.#options.configurator.abandon(lease);
     } else {
-      try {
-        await this.#options.configurator.remove(lease);
-      } catch (error) {
-        logger.error("{interface}: removing the lease failed: {error}", {
-          interface: this.interface,
-          error: String(error instanceof Error ? error.message : error),
-        });
-      }
+      this.#unremoved = { lease, failures: 0 };
+      await this.#remove(lease);
     }
     this.#applied = undefined;
     this.#lostWithLink = reason === "link-down" ? lease : undefined;
@@ -687,6 +700,50 @@ export class InterfaceClient {
       stop: "stopped",
     } as const)[reason];
     this.#options.onEvent?.({ type, interface: this.interface, lease });
+  }
+
+  // Removes a lease that stopped being held; on failure the removal is
+  // retried, for as long as no other lease has been applied over it.
+  async #remove(lease: Lease): Promise<void> {
+    const pending = this.#unremoved;
+    if (pending?.lease !== lease || this.#stopped) return;
+    try {
+      await this.#options.configurator.remove(lease);
+    } catch (error) {
+      const message = String(error instanceof Error ? error.message : error);
+      // A removed interface took the lease's address and routes with it.
+      const gone = error instanceof IpBatchError &&
+        error.missingDevice === this.interface;
+      if (this.#stopping || gone) {
+        this.#unremoved = undefined;
+        logger.error("{interface}: removing the lease failed: {error}", {
+          interface: this.interface,
+          error: message,
+        });
+        return;
+      }
+      pending.failures++;
+      logger.error(
+        "{interface}: removing the lease failed, retrying in {seconds} s: " +
+          "{error}",
+        {
+          interface: this.interface,
+          seconds: APPLY_RETRY_MS / 1000,
+          error: message,
+        },
+      );
+      this.#applyTimer = setTimeout(() => {
+        void this.#enqueue(() => this.#remove(lease));
+      }, APPLY_RETRY_MS);
+      return;
+    }
+    this.#unremoved = undefined;
+    if (pending.failures > 0) {
+      logger.info(
+        "{interface}: removed the lease after {failures} failed attempts",
+        { interface: this.interface, failures: pending.failures },
+      );
+    }
   }
 }
 
