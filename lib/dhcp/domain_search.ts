@@ -16,6 +16,18 @@ const MAX_LABEL = 63;
 const MAX_NAME = 255;
 /** The largest offset a 14-bit pointer can hold. */
 const MAX_POINTER = 0x3fff;
+/**
+ * Pointers one name may follow. A name has at most 127 labels, and a
+ * compressed one needs at most a pointer per label; more could only chain
+ * pointers to pointers, which would make decoding quadratic in the value.
+ */
+const MAX_JUMPS = 127;
+/**
+ * Characters a whole list may decode to. Compression lets a few bytes
+ * stand for a long name, so without a bound a 64 KiB value could expand
+ * more than a hundredfold; no search list comes anywhere near this.
+ */
+const MAX_TOTAL = 65536;
 
 function fail(detail: string, offset: number): never {
   throw new DecodeError(detail, FIELD, offset, "domain search list");
@@ -53,16 +65,20 @@ function labelText(value: Uint8Array, start: number, length: number): string {
  * @returns The names, without trailing dot, case kept; the root name is "".
  * @throws {DecodeError} On a pointer that does not point backwards or points
  * past the value, a label longer than 63 or of a reserved type, a name longer
- * than 255 bytes, a label byte outside printable ASCII, or truncation.
+ * than 255 bytes or following more than 127 pointers, a list decoding to
+ * more than 65536 characters, a label byte outside printable ASCII, or
+ * truncation.
  */
 export function decodeDomainSearch(value: Uint8Array): string[] {
   const names: string[] = [];
+  let total = 0;
   let next = 0;
   while (next < value.length) {
     const labels: string[] = [];
     let at = next;
     let segmentStart = next;
     let jumped = false;
+    let jumps = 0;
     let wireLength = 1; // the root label's length byte
     for (;;) {
       if (at >= value.length) {
@@ -91,6 +107,12 @@ export function decodeDomainSearch(value: Uint8Array): string[] {
         if (target >= segmentStart) {
           fail(
             `pointer at offset ${at} points to offset ${target}, not before ${segmentStart}; pointers must point strictly backwards`,
+            at,
+          );
+        }
+        if (++jumps > MAX_JUMPS) {
+          fail(
+            `name at offset ${next} follows more than ${MAX_JUMPS} pointers`,
             at,
           );
         }
@@ -126,7 +148,15 @@ export function decodeDomainSearch(value: Uint8Array): string[] {
       labels.push(labelText(value, at + 1, length));
       at += 1 + length;
     }
-    names.push(labels.join("."));
+    const name = labels.join(".");
+    total += name.length + 1;
+    if (total > MAX_TOTAL) {
+      fail(
+        `the list decodes to more than ${MAX_TOTAL} characters`,
+        next,
+      );
+    }
+    names.push(name);
   }
   return names;
 }

@@ -215,6 +215,48 @@ Deno.test("119: encode compresses and round-trips", () => {
   deepStrictEqual(decodeDomainSearch(big), many);
 });
 
+Deno.test("119: bounds the work and the output of compression", () => {
+  // The root at 0, then each pointer points at the one before it: every
+  // name is a chain of pointers back to the root, so decoding the list
+  // would take time quadratic in its length.
+  const count = 4000;
+  const chain = new Uint8Array(1 + 2 * count);
+  for (let i = 0; i < count; i++) {
+    const target = i === 0 ? 0 : 1 + 2 * (i - 1);
+    chain[1 + 2 * i] = 0xc0 | (target >> 8);
+    chain[2 + 2 * i] = target & 0xff;
+  }
+  const tooDeep = decodeError(() => decodeDomainSearch(chain));
+  ok(/follows more than 127 pointers/.test(tooDeep.message), tooDeep.message);
+  // A chain of exactly 127 pointers is a valid (if odd) encoding.
+  deepStrictEqual(
+    decodeDomainSearch(chain.subarray(0, 1 + 2 * 127)).length,
+    128,
+  );
+  // One long name, then pointers to it: two bytes each stand for 250
+  // characters, so the decoded list must be bounded.
+  const label = [63, ...new Array(63).fill(0x61)];
+  const long = [
+    ...label,
+    ...label,
+    ...label,
+    61,
+    ...new Array(61).fill(0x62),
+    0,
+  ];
+  const repeats = new Array(400).fill([0xc0, 0x00]).flat();
+  const huge = decodeError(() =>
+    decodeDomainSearch(new Uint8Array([...long, ...repeats]))
+  );
+  ok(/decodes to more than 65536 characters/.test(huge.message), huge.message);
+  // Below the bound the same list decodes.
+  strictEqual(
+    decodeDomainSearch(new Uint8Array([...long, ...repeats.slice(0, 400)]))
+      .length,
+    201,
+  );
+});
+
 Deno.test("119: loops, forward pointers, out of range, bad labels", () => {
   // A pointer to itself.
   const self = decodeError(() =>
