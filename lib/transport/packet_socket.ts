@@ -118,6 +118,7 @@ export class PacketSocket implements DhcpSocket, AsyncDisposable {
     reject: (error: Error) => void;
   }[] = [];
   #dropped = 0;
+  #received = 0;
   /** Set when the fd was found closed by someone else. */
   #lost: SystemCallError | undefined;
   #closed: Promise<void> | undefined;
@@ -225,6 +226,15 @@ export class PacketSocket implements DhcpSocket, AsyncDisposable {
   /** How many received packets were dropped as malformed or overflowing. */
   get droppedCount(): number {
     return this.#dropped;
+  }
+
+  /**
+   * How many packets the kernel handed to the socket: with the BPF filter in
+   * place, only unfragmented UDP to the client port, whatever else arrives
+   * on the interface.
+   */
+  get receivedCount(): number {
+    return this.#received;
   }
 
   /**
@@ -365,6 +375,7 @@ export class PacketSocket implements DhcpSocket, AsyncDisposable {
         }
         return;
       }
+      this.#received++;
       this.#accept(buffer.subarray(0, length));
     }
   }

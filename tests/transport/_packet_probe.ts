@@ -148,6 +148,22 @@ switch (mode) {
     await socket.close();
     break;
   }
+  case "filtered": {
+    // Waits for two "good" datagrams, each sent after packets the kernel
+    // filter must keep from the socket.
+    const socket = PacketSocket.open(name);
+    console.error("ready");
+    let good = 0;
+    while (good < 2) {
+      const datagram = await socket.receive();
+      if (new TextDecoder().decode(datagram.payload) === "good") good++;
+      else result.unexpected = new TextDecoder().decode(datagram.payload);
+    }
+    result.received = socket.receivedCount;
+    result.dropped = socket.droppedCount;
+    await socket.close();
+    break;
+  }
   case "open":
   case "unknown": {
     try {

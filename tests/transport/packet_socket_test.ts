@@ -145,6 +145,45 @@ Deno.test("PacketSocket drops and counts malformed packets", async () => {
   assert.ok((result.dropped as number) >= 2, String(result.dropped));
 });
 
+Deno.test("the kernel filter keeps all but unfragmented UDP to port 68 away", async () => {
+  await using lab = await createLab();
+  const probe = lab.runClient(PROBE, ["filtered", "c0"]);
+  let finished = false;
+  probe.finally(() => finished = true);
+  let rounds = 0;
+  for (let attempt = 0; attempt < 40 && !finished; attempt++) {
+    const inject = new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        lab.serverNamespace,
+        Deno.execPath(),
+        "run",
+        "-A",
+        new URL("./_inject.ts", import.meta.url).pathname,
+        "s0",
+        "1",
+        "filtered",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    });
+    const output = await inject.output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    rounds++;
+    await Promise.race([probe, new Promise((r) => setTimeout(r, 200))]);
+  }
+  const result = parse(await probe);
+  assert.equal(result.unexpected, undefined);
+  // Only the two good packets reached user space: the packets to ports 67
+  // and 69 and the fragment sent before the second one were dropped in the
+  // kernel, so they count neither as received nor as dropped. Without the
+  // filter at least those three would have been received too.
+  assert.ok(rounds >= 2, `${rounds} rounds`);
+  assert.equal(result.received, 2);
+  assert.equal(result.dropped, 0);
+});
+
 Deno.test("PacketSocket.send() rejects with ENETDOWN if down", async () => {
   await using lab = await createLab();
   const down = new Deno.Command("ip", {
