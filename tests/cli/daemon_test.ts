@@ -419,3 +419,61 @@ Deno.test({
     }
   },
 });
+
+/** The processes left in the lab's client namespace. */
+async function pidsIn(namespace: string): Promise<string[]> {
+  const output = await new Deno.Command("ip", {
+    args: ["netns", "pids", namespace],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(output.stdout).split("\n")
+    .filter((line) => line.trim() !== "");
+}
+
+Deno.test({
+  name: "no child process outlives the client, one-shot or stopped daemon",
+  ignore: Deno.env.get("OCIDHCP_BIN") !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using lab = await Lab.create({ interfaces: 2 });
+    const dir = await tempDir();
+    try {
+      await t.step("one-shot", async () => {
+        const client = lab.spawnClient([
+          "--one-shot",
+          "--resolv-conf",
+          "none",
+          "eth0",
+          "eth1",
+        ]);
+        assert.equal((await client.status).code, 0, client.output());
+        assert.deepEqual(await pidsIn(lab.clientNamespace), []);
+      });
+      await t.step("daemon stopped while a hook hangs", async () => {
+        const hook = `${dir}/hook`;
+        await Deno.writeTextFile(hook, "#!/bin/sh\nexec sleep 600\n");
+        await Deno.chmod(hook, 0o755);
+        const client = lab.spawnClient([
+          "--resolv-conf",
+          "none",
+          "--release",
+          "-s",
+          hook,
+          "--script-timeout",
+          "2",
+          "eth0",
+          "eth1",
+        ], { allowRun: [hook] });
+        await client.waitFor(CONFIGURED, 15_000);
+        // The ip monitor child and the hanging hooks are running now.
+        assert.ok((await pidsIn(lab.clientNamespace)).length > 1);
+        client.signal("SIGTERM");
+        assert.equal((await client.status).code, 0, client.output());
+        assert.deepEqual(await pidsIn(lab.clientNamespace), []);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

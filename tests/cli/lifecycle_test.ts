@@ -26,6 +26,13 @@ function shortLease(
   };
 }
 
+/** The `event` fields of the JSON lines a client printed with --events. */
+function events(client: { lines(stream: "stdout"): { text: string }[] }) {
+  return client.lines("stdout").map((line) =>
+    (JSON.parse(line.text) as { event: string }).event
+  );
+}
+
 /**
  * Runs a client until it has renewed once at T1, and checks that it kept
  * its address, that the kernel lifetime was refreshed, and that the server
@@ -174,7 +181,7 @@ for (const server of SERVERS) {
         server,
         ...shortLease(server, { lease: 12, t1: 2, t2: 6 }),
       });
-      const client = lab.spawnClient(["eth0"]);
+      const client = lab.spawnClient(["--events", "eth0"]);
       await client.waitFor(/installed the default route/, 15_000);
       const first = (await lab.addresses("eth0"))[0]?.address;
       await lab.stopServer(0);
@@ -187,6 +194,16 @@ for (const server of SERVERS) {
         () => `no lease after rebinding:\n${client.output()}`,
       );
       assert.equal((await lab.addresses("eth0"))[0]?.address, first);
+      // Rebound, not expired and bound anew.
+      await waitUntil(
+        () => events(client).includes("rebound"),
+        5_000,
+        () => `no rebound event: ${events(client).join(", ")}`,
+      );
+      assert.deepEqual(
+        events(client).filter((event) => event !== "default-route"),
+        ["bound", "ready", "rebound"],
+      );
       await client.stop();
     },
   });
@@ -200,7 +217,7 @@ for (const server of ["kea", "npm-dhcp"] as const) {
     sanitizeOps: false,
     async fn() {
       await using lab = await Lab.create({ server, leaseTime: 6 });
-      const client = lab.spawnClient(["eth0"]);
+      const client = lab.spawnClient(["--events", "eth0"]);
       await client.waitFor(/installed the default route/, 15_000);
       await lab.stopServer(0);
       await client.waitFor(/expired/, 15_000);
@@ -217,6 +234,15 @@ for (const server of ["kea", "npm-dhcp"] as const) {
         async () => (await lab.addresses("eth0")).length === 1,
         20_000,
         () => `no new lease after the server returned:\n${client.output()}`,
+      );
+      await waitUntil(
+        () => events(client).filter((event) => event === "bound").length === 2,
+        5_000,
+        () => `no second bound event: ${events(client).join(", ")}`,
+      );
+      assert.deepEqual(
+        events(client).filter((event) => event !== "default-route"),
+        ["bound", "ready", "expired", "bound"],
       );
       await client.stop();
     },
@@ -237,7 +263,7 @@ for (const server of ["dnsmasq"] as const) {
         server,
         ...shortLease(server, { lease: 30, t1: 3, t2: 20 }),
       });
-      const client = lab.spawnClient(["eth0"]);
+      const client = lab.spawnClient(["--events", "eth0"]);
       await client.waitFor(/leased \S+/, 15_000);
       // A new pool makes the server refuse the current address at renewal.
       await lab.reconfigureServer(0, {
@@ -255,6 +281,15 @@ for (const server of ["dnsmasq"] as const) {
         () => `no address from the new pool:\n${client.output()}`,
       );
       assert.equal((await lab.addresses("eth0")).length, 1);
+      await waitUntil(
+        () => events(client).filter((event) => event === "bound").length === 2,
+        5_000,
+        () => `no second bound event: ${events(client).join(", ")}`,
+      );
+      assert.deepEqual(
+        events(client).filter((event) => event !== "default-route"),
+        ["bound", "ready", "nak", "bound"],
+      );
       await client.stop();
     },
   });
