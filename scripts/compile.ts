@@ -56,7 +56,13 @@ async function compile(target: string): Promise<boolean> {
     return true;
   }
   Deno.stderr.writeSync(new TextEncoder().encode(stderr));
-  if (/download|fetch|dns error|connect|denort/i.test(stderr)) {
+  if (denort !== undefined) {
+    console.error(
+      `error: deno compile could not use DENORT_BIN=${denort} for ` +
+        `${target}; it must be a denort binary of Deno ${Deno.version.deno} ` +
+        `for ${HOST_TARGET}.`,
+    );
+  } else if (/download|fetch|dns error|connect|denort/i.test(stderr)) {
     console.error(
       `error: cannot get the Deno runtime (denort) for ${target}: Deno's ` +
         `download servers are unreachable from here. Set DENORT_BIN to a ` +
