@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { LogFormat } from "./logging.ts";
 import type { ForeignPolicy } from "../lib/route/default_route_policy.ts";
 import { domainNameProblem } from "../lib/dns/domain_name.ts";
+import { errorText } from "../lib/log/error_text.ts";
 
 /** The program's name as users type it. */
 export const PROGRAM = "ocidhcp";
@@ -271,7 +272,7 @@ export function parseCli(args: readonly string[]): CliOptions {
   } catch (error) {
     // node:util words its errors for Node users; keep the part that names
     // the flag.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     throw new UsageError(message.split(". ")[0] ?? message);
   }
   const { values, positionals } = parsed;

@@ -19,6 +19,7 @@ import {
   type InterfaceStatus,
   readStatuses,
 } from "../lib/state/status_store.ts";
+import { errorText } from "../lib/log/error_text.ts";
 
 /** The subcommands this module runs. */
 export type ControlSubcommand = "status" | "renew" | "release";
@@ -76,7 +77,7 @@ function parse(
   } catch (error) {
     // node:util words its errors for Node users; keep the part that names
     // the flag.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     throw new UsageProblem(message.split(". ")[0] ?? message);
   }
   const { values, positionals } = parsed;
@@ -293,7 +294,7 @@ export async function runControl(
       : await request(dir, parsed, subcommand, io);
   } catch (error) {
     io.stderr(
-      `error: ${error instanceof Error ? error.message : String(error)}`,
+      `error: ${errorText(error)}`,
     );
     return 1;
   }

@@ -8,6 +8,7 @@
 
 import denoConfig from "../deno.json" with { type: "json" };
 import { HELP, parseCli, PROGRAM, USAGE, UsageError } from "./args.ts";
+import { errorText } from "../lib/log/error_text.ts";
 
 const SUBCOMMANDS = new Set(["status", "renew", "release"]);
 
@@ -50,7 +51,7 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     return await run(options);
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : error}`);
+    console.error(`error: ${errorText(error)}`);
     return 1;
   }
 }

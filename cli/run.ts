@@ -28,6 +28,7 @@ import { chooseInterfaces } from "./interfaces.ts";
 import { HookRunner } from "../lib/hooks/hook_runner.ts";
 import { runLeaseHooks } from "../lib/hooks/lease_hooks.ts";
 import { hookEnvironment } from "../lib/hooks/hook_environment.ts";
+import { errorText } from "../lib/log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "cli"]);
 const encoder = new TextEncoder();
@@ -90,7 +91,7 @@ async function interfacesOf(options: CliOptions): Promise<string[]> {
 
 function logFailure(error: unknown): void {
   logger.error("{error}", {
-    error: error instanceof Error ? error.message : String(error),
+    error: errorText(error),
   });
 }
 
@@ -194,7 +195,7 @@ async function serve(
       } catch (error) {
         logger.error("cannot write the ready file {path}: {error}", {
           path: options.readyFile,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         });
       }
     }

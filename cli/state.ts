@@ -24,6 +24,7 @@ import {
   snapshotOf,
   writeStatus,
 } from "../lib/state/status_store.ts";
+import { errorText } from "../lib/log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "state"]);
 
@@ -160,7 +161,7 @@ export class StateRecorder {
     this.#queue = this.#queue.then(write).catch((error) => {
       logger.error("{interface}: {error}; the client keeps running", {
         interface: name,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       });
     });
   }

@@ -31,6 +31,7 @@ import { type LinkInfo, parseHardwareAddress, showLink } from "../ip/link.ts";
 import { IpBatchError, runIpBatch } from "../ip/batch.ts";
 import { linkUpArgv } from "../ip/address.ts";
 import type { LeaseConfigurator } from "./configurator.ts";
+import { errorText } from "../log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "client"]);
 
@@ -320,7 +321,7 @@ export class InterfaceClient {
           {
             interface: this.interface,
             device: newName,
-            error: String(error instanceof Error ? error.message : error),
+            error: errorText(error),
           },
         );
       }
@@ -388,7 +389,7 @@ export class InterfaceClient {
     this.#queue = next.catch((error) => {
       logger.error("{interface}: {error}", {
         interface: this.interface,
-        error: String(error instanceof Error ? error.message : error),
+        error: errorText(error),
       });
     });
     return this.#queue;
@@ -489,7 +490,7 @@ export class InterfaceClient {
     loop().catch((error) => {
       logger.error("{interface}: receiving failed: {error}", {
         interface: this.interface,
-        error: String(error instanceof Error ? error.message : error),
+        error: errorText(error),
       });
     });
   }
@@ -507,7 +508,7 @@ export class InterfaceClient {
           "{error}",
         {
           interface: this.interface,
-          error: String(error instanceof Error ? error.message : error),
+          error: errorText(error),
         },
       );
     }
@@ -560,7 +561,7 @@ export class InterfaceClient {
       // A lost datagram is what retransmission is for; the link may be down.
       logger.warning("{interface}: sending failed: {error}", {
         interface: this.interface,
-        error: String(error instanceof Error ? error.message : error),
+        error: errorText(error),
       });
     }
   }
@@ -619,7 +620,7 @@ export class InterfaceClient {
         {
           interface: this.interface,
           seconds: APPLY_RETRY_MS / 1000,
-          error: String(error instanceof Error ? error.message : error),
+          error: errorText(error),
         },
       );
       this.#applyTimer = setTimeout(() => {
@@ -666,7 +667,7 @@ export class InterfaceClient {
     } catch (error) {
       logger.error("{interface}: removing the refused lease failed: {error}", {
         interface: this.interface,
-        error: String(error instanceof Error ? error.message : error),
+        error: errorText(error),
       });
     }
     this.#options.onEvent?.({
@@ -710,7 +711,7 @@ export class InterfaceClient {
     try {
       await this.#options.configurator.remove(lease);
     } catch (error) {
-      const message = String(error instanceof Error ? error.message : error);
+      const message = errorText(error);
       // A removed interface took the lease's address and routes with it.
       const gone = error instanceof IpBatchError &&
         error.missingDevice === this.interface;

@@ -16,6 +16,7 @@ import {
   ResolvConfError,
   type ResolvConfWriter,
 } from "./resolv_conf_writer.ts";
+import { errorText } from "../log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "dns"]);
 
@@ -105,7 +106,7 @@ export class ResolvConfManager {
     this.#queue = this.#queue.then(() => this.#sync(name)).catch((error) => {
       logger.error("{interface}: cannot update resolv.conf: {error}", {
         interface: name,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       });
     });
     return this.#queue;

@@ -33,6 +33,7 @@ import {
 } from "./_fields.ts";
 import { makeDirectory, removeFile, writeFileAtomic } from "./atomic_file.ts";
 import type { ClockReading } from "./lease_store.ts";
+import { errorText } from "../log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "state"]);
 
@@ -281,7 +282,7 @@ export async function readStatus(
     logger.warning("{interface}: ignored unusable status {path}: {problem}", {
       interface: name,
       path,
-      problem: error instanceof Error ? error.message : String(error),
+      problem: errorText(error),
     });
     return undefined;
   }

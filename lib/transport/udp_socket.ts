@@ -15,6 +15,7 @@ import {
   type SendOptions,
   SocketClosedError,
 } from "./datagram.ts";
+import { errorText } from "../log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "transport"]);
 
@@ -85,9 +86,7 @@ export class UdpSocket implements DhcpSocket, AsyncDisposable {
       });
     } catch (error) {
       throw new Error(
-        `Cannot bind UDP socket to ${address}:${port}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `Cannot bind UDP socket to ${address}:${port}: ${errorText(error)}`,
         { cause: error },
       );
     }
