@@ -18,6 +18,7 @@ import {
 import { isValidDomainName } from "../../lib/dns/domain_name.ts";
 import { Lab } from "../../lib/lab/lab.ts";
 import { captureDhcp } from "./_capture.ts";
+import { withTempDir } from "./_temp_dir.ts";
 
 const CONFIGURED = /ready: .* configured/;
 
@@ -28,21 +29,12 @@ function sent(messages: DhcpMessage[], type: number): DhcpMessage[] {
   );
 }
 
-async function withDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "ocidhcp-test-options-" });
-  try {
-    return await work(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test({
   name: "identity options reach the wire in DHCPDISCOVER and DHCPREQUEST",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await withDir(async (dir) => {
+    await withTempDir("ocidhcp-test-options-", async (dir) => {
       await using lab = await Lab.create();
       const capture = await captureDhcp(lab, dir);
       let messages: DhcpMessage[];
@@ -100,7 +92,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await withDir(async (dir) => {
+    await withTempDir("ocidhcp-test-options-", async (dir) => {
       await using lab = await Lab.create();
       const system = Deno.hostname();
       const run = async (extra: string[]): Promise<DhcpMessage[]> => {

@@ -8,26 +8,18 @@ import { MessageType } from "../../lib/dhcp/constants.ts";
 import { dhcpMessageType } from "../../lib/dhcp/option_values.ts";
 import { Lab } from "../../lib/lab/lab.ts";
 import { captureDhcp } from "./_capture.ts";
+import { withTempDir } from "./_temp_dir.ts";
 import { waitUntil } from "./_wait.ts";
 
 // A compiled executable may run only the hook path built into it.
 const COMPILED = Deno.env.get("OCIDHCP_BIN") !== undefined;
-
-async function withDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "ocidhcp-test-retries-" });
-  try {
-    return await work(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test({
   name: "--one-shot --tries exits 1 after that many unanswered DHCPDISCOVERs",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await withDir(async (dir) => {
+    await withTempDir("ocidhcp-test-retries-", async (dir) => {
       await using lab = await Lab.create();
       await lab.stopServer(0);
       const capture = await captureDhcp(lab, dir);
@@ -74,7 +66,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await withDir(async (dir) => {
+    await withTempDir("ocidhcp-test-retries-", async (dir) => {
       await using lab = await Lab.create();
       await lab.stopServer(0);
       const log = `${dir}/hook.log`;

@@ -12,7 +12,6 @@ import {
   optionName,
   parseMac,
 } from "../../lib/dhcp/mod.ts";
-import { isIpv4, parseIpv4 } from "../../lib/net/ipv4.ts";
 import { ACK, bytes, DISCOVER, zeros } from "./fixtures.ts";
 
 function decodeError(fn: () => unknown): DecodeError {
@@ -151,40 +150,20 @@ Deno.test("encodeMessage rejects invalid fields", () => {
   );
 });
 
-Deno.test("encodeMessage writes the addresses parseIpv4 accepts, refuses the rest", () => {
+Deno.test("encodeMessage writes valid addresses and refuses the rest", () => {
+  // The grammar itself is tested with parseIpv4 in tests/net/ipv4_test.ts;
+  // this checks that every address field goes through it.
   const base = createMessage({ op: 1 });
-  const candidates = [
-    "0.0.0.0",
-    "255.255.255.255",
-    "192.168.1.100",
-    "01.2.3.4",
-    "1.2.3.04",
-    "1.2.3.00",
-    "1.2.3",
-    "1.2.3.4.",
-    ".1.2.3",
-    "1..2.3",
-    "1.2.3.4.5",
-    "256.0.0.0",
-    "1.2.3.1000",
-    " 1.2.3.4",
-    "1.2.3.4\n",
-    "1.2.3.+4",
-    "1.2.3.-0",
-    "１.2.3.4",
-    "",
-  ];
-  for (const text of candidates) {
-    if (isIpv4(text)) {
-      const n = parseIpv4(text);
-      const bytes = encodeMessage({ ...base, giaddr: text });
-      deepStrictEqual(
-        [...bytes.subarray(24, 28)],
-        [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255],
-        text,
+  for (const field of ["ciaddr", "yiaddr", "siaddr", "giaddr"] as const) {
+    const bytes = encodeMessage({ ...base, [field]: "192.0.2.254" });
+    const at = { ciaddr: 12, yiaddr: 16, siaddr: 20, giaddr: 24 }[field];
+    deepStrictEqual([...bytes.subarray(at, at + 4)], [192, 0, 2, 254], field);
+    for (const bad of ["01.2.3.4", "1.2.3", "256.0.0.0", " 1.2.3.4", ""]) {
+      throws(
+        () => encodeMessage({ ...base, [field]: bad }),
+        TypeError,
+        `${field} ${JSON.stringify(bad)}`,
       );
-    } else {
-      throws(() => encodeMessage({ ...base, giaddr: text }), TypeError, text);
     }
   }
 });

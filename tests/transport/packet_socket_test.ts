@@ -13,6 +13,45 @@ function parse(result: ProbeResult): Record<string, unknown> {
   return JSON.parse(result.stdout);
 }
 
+/**
+ * Sends rounds of packets with `_inject.ts` from the server side until the
+ * probe, which may still be starting, has seen what it waits for.
+ *
+ * @returns How many rounds were sent.
+ */
+async function injectUntilDone(
+  namespace: string,
+  probe: Promise<ProbeResult>,
+  kind: "malformed" | "filtered",
+): Promise<number> {
+  let finished = false;
+  probe.finally(() => finished = true);
+  let rounds = 0;
+  for (let attempt = 0; attempt < 40 && !finished; attempt++) {
+    const inject = new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        namespace,
+        Deno.execPath(),
+        "run",
+        "-A",
+        new URL("./_inject.ts", import.meta.url).pathname,
+        "s0",
+        "1",
+        kind,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    });
+    const output = await inject.output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    rounds++;
+    await Promise.race([probe, new Promise((r) => setTimeout(r, 200))]);
+  }
+  return rounds;
+}
+
 Deno.test("PacketSocket.open() names an unknown interface", () => {
   assert.throws(
     () => PacketSocket.open("ocidhcp-none0"),
@@ -117,29 +156,7 @@ Deno.test(
 Deno.test("PacketSocket drops and counts malformed packets", async () => {
   await using lab = await createLab();
   const probe = lab.runClient(PROBE, ["malformed", "c0"]);
-  let finished = false;
-  probe.finally(() => finished = true);
-  // Inject until the probe has seen enough; it may still be starting.
-  for (let attempt = 0; attempt < 40 && !finished; attempt++) {
-    const inject = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        lab.serverNamespace,
-        Deno.execPath(),
-        "run",
-        "-A",
-        new URL("./_inject.ts", import.meta.url).pathname,
-        "s0",
-        "1",
-      ],
-      stdout: "null",
-      stderr: "piped",
-    });
-    const output = await inject.output();
-    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-    await Promise.race([probe, new Promise((r) => setTimeout(r, 200))]);
-  }
+  await injectUntilDone(lab.serverNamespace, probe, "malformed");
   const result = parse(await probe);
   assert.equal(result.unexpected, undefined);
   assert.ok((result.dropped as number) >= 2, String(result.dropped));
@@ -148,31 +165,7 @@ Deno.test("PacketSocket drops and counts malformed packets", async () => {
 Deno.test("the kernel filter keeps all but unfragmented UDP to port 68 away", async () => {
   await using lab = await createLab();
   const probe = lab.runClient(PROBE, ["filtered", "c0"]);
-  let finished = false;
-  probe.finally(() => finished = true);
-  let rounds = 0;
-  for (let attempt = 0; attempt < 40 && !finished; attempt++) {
-    const inject = new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        lab.serverNamespace,
-        Deno.execPath(),
-        "run",
-        "-A",
-        new URL("./_inject.ts", import.meta.url).pathname,
-        "s0",
-        "1",
-        "filtered",
-      ],
-      stdout: "null",
-      stderr: "piped",
-    });
-    const output = await inject.output();
-    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-    rounds++;
-    await Promise.race([probe, new Promise((r) => setTimeout(r, 200))]);
-  }
+  const rounds = await injectUntilDone(lab.serverNamespace, probe, "filtered");
   const result = parse(await probe);
   assert.equal(result.unexpected, undefined);
   // Only the two good packets reached user space: the packets to ports 67
