@@ -1,8 +1,9 @@
 /**
  * The few libc functions ocidhcp needs that Deno does not expose: AF_PACKET
  * sockets with a BPF filter, poll over an eventfd, advisory file locks that
- * take no-wait requests, and kill(2), which Deno allows only with
- * unrestricted --allow-run.
+ * take no-wait requests, kill(2), which Deno allows only with unrestricted
+ * --allow-run, and pidfd_open(2), to learn at once of another process's
+ * exit.
  *
  * The library is opened lazily, on first use, so that code paths which never
  * touch a raw socket or a lock do not need `--allow-ffi`.
@@ -59,6 +60,10 @@ const SYMBOLS = {
   // Signals a process group (negative pid); Deno.kill needs an unrestricted
   // run permission for that.
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  // A descriptor that poll reports readable once the process has exited
+  // (Linux 5.3, glibc 2.36); optional, so that elsewhere the caller falls
+  // back to asking periodically.
+  pidfd_open: { parameters: ["i32", "u32"], result: "i32", optional: true },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -82,6 +87,7 @@ export function libc(): Libc {
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM",
   2: "ENOENT",
+  3: "ESRCH",
   4: "EINTR",
   5: "EIO",
   9: "EBADF",

@@ -31,6 +31,7 @@ import { parseLinks } from "../ip/link.ts";
 import type { IpMonitor } from "../ip/monitor.ts";
 import { RouteWatcher, type SpawnChild, spawnChild } from "./route_watcher.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
+import { pidNamespace, ProcessWatch } from "./process_watch.ts";
 
 export { claimInterface, InterfaceBusyError } from "./interface_claim.ts";
 
@@ -74,6 +75,11 @@ export interface ArbiterOptions {
 /** What a registration file holds. */
 interface Registration {
   pid: number;
+  /**
+   * The inode of the writer's PID namespace, as a decimal string, so that
+   * a reader knows whether `pid` names the same process for it.
+   */
+  pidNamespace?: string;
   interface: string;
   route: Route;
 }
@@ -82,7 +88,10 @@ interface Registration {
 // version: anything not of the expected shape is ignored.
 function asRegistration(data: unknown): Registration | undefined {
   if (typeof data !== "object" || data === null) return undefined;
-  const { pid, interface: name, route } = data as Record<string, unknown>;
+  const { pid, pidNamespace, interface: name, route } = data as Record<
+    string,
+    unknown
+  >;
   if (typeof pid !== "number" || typeof name !== "string") return undefined;
   if (typeof route !== "object" || route === null) return undefined;
   const { destination, device } = route as Record<string, unknown>;
@@ -92,7 +101,15 @@ function asRegistration(data: unknown): Registration | undefined {
   } catch {
     return undefined;
   }
-  return { pid, interface: name, route: route as Route };
+  const registration: Registration = {
+    pid,
+    interface: name,
+    route: route as Route,
+  };
+  if (typeof pidNamespace === "string") {
+    registration.pidNamespace = pidNamespace;
+  }
+  return registration;
 }
 
 function sameRoute(a: Route, b: Route): boolean {
@@ -158,6 +175,8 @@ export class DefaultRouteArbiter {
   #watcher: RouteWatcher;
   #watching = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #ownerWriter: Registration | undefined;
+  #processWatch = new ProcessWatch(() => this.#runInBackground());
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #background: Promise<void> = Promise.resolve();
 
@@ -362,6 +381,7 @@ export class DefaultRouteArbiter {
     this.#closed = true;
     this.#watching = false;
     this.#stopTimers();
+    await this.#processWatch.close();
     await this.#watcher.stop();
     await this.#background;
     try {
@@ -409,6 +429,8 @@ export class DefaultRouteArbiter {
       interface: name,
       route,
     };
+    const namespace = pidNamespace();
+    if (namespace !== null) registration.pidNamespace = String(namespace);
     // Written aside and renamed, so readers never see half a file.
     const temporary = `${path}.${Deno.pid}.tmp`;
     await Deno.writeTextFile(temporary, JSON.stringify(registration));
@@ -429,10 +451,15 @@ export class DefaultRouteArbiter {
   // Reads the live registrations; those whose interface lock nobody holds
   // belong to dead processes and are removed.
   async #registrations(): Promise<
-    { live: Map<string, Route>; stale: Set<string> }
+    {
+      live: Map<string, Route>;
+      stale: Set<string>;
+      writers: Map<string, Registration>;
+    }
   > {
     const live = new Map<string, Route>();
     const stale = new Set<string>();
+    const writers = new Map<string, Registration>();
     for await (const entry of Deno.readDir(`${this.#dir}/candidates`)) {
       if (!entry.isFile || !entry.name.endsWith(".json")) continue;
       const path = `${this.#dir}/candidates/${entry.name}`;
@@ -454,6 +481,7 @@ export class DefaultRouteArbiter {
         await isLockHeld(interfaceLockPath(this.#dir, name));
       if (held) {
         live.set(name, registration.route);
+        writers.set(name, registration);
       } else {
         logger.info(
           "{interface}: removing candidacy of dead process {pid}",
@@ -463,7 +491,7 @@ export class DefaultRouteArbiter {
         await Deno.remove(path).catch(() => {});
       }
     }
-    return { live, stale };
+    return { live, stale, writers };
   }
 
   // Interfaces that are up with carrier; a default route through any other
@@ -502,7 +530,7 @@ export class DefaultRouteArbiter {
     leaving: ReadonlySet<string> = new Set(),
     keepLeaving = false,
   ): Promise<Map<string, ElectionResult | Error>> {
-    const { live, stale } = await this.#registrations();
+    const { live, stale, writers } = await this.#registrations();
     const snapshot = await this.#snapshot();
     const usable = snapshot.usable;
     const defaults = snapshot.routes.filter(isDefaultRoute).sort(byMetric);
@@ -599,10 +627,17 @@ export class DefaultRouteArbiter {
 
     const previous = this.#owner;
     this.#owner = installed !== undefined ? winner : owner?.device;
+    // The process to watch: the owner's, when another process owns the
+    // route. Taken at every election, since the owner's interface may now
+    // be served by a restarted process.
+    this.#ownerWriter = this.#owner === undefined ||
+        this.#claims.has(this.#owner)
+      ? undefined
+      : writers.get(this.#owner);
     if (this.#owner !== previous) {
       this.#onOwnerChange?.(this.#owner, previous);
-      this.#updateWatch();
     }
+    this.#updateWatch();
     // A route the kernel refuses would be retried, and fail, at every
     // election: the candidacy ends with the offer's error.
     for (const name of failures.keys()) {
@@ -644,9 +679,19 @@ export class DefaultRouteArbiter {
     }
     // Only a process that does not own the route has a dead owner to
     // notice; an owner (the usual case with one process for all
-    // interfaces) stays idle instead of waking twice a second.
-    const polling = needed && this.#registered.size > 0 &&
+    // interfaces) stays idle. A process watches the owner's through a
+    // pidfd, which wakes it only at that process's exit, and asks twice a
+    // second only where it cannot: another PID namespace, no pidfd, or an
+    // owner it has no candidacy for.
+    const mustNotice = needed && this.#registered.size > 0 &&
       !(this.#owner !== undefined && this.#claims.has(this.#owner));
+    const writer = mustNotice ? this.#ownerWriter : undefined;
+    const namespace = pidNamespace();
+    const watched = writer !== undefined && namespace !== null &&
+      writer.pidNamespace === String(namespace) &&
+      this.#processWatch.watch(writer.pid);
+    if (!watched) void this.#processWatch.unwatch();
+    const polling = mustNotice && !watched;
     if (polling && this.#timer === undefined) {
       this.#timer = setInterval(
         () => this.#checkStaleCandidates(),

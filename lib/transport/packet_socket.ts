@@ -14,7 +14,7 @@
 import { getLogger } from "@logtape/logtape";
 import { cString, errno, libc, SystemCallError } from "../ffi/libc.ts";
 import { type BpfProgram, dhcpFilter } from "./bpf.ts";
-import { type PollMember, pollReactor } from "./_poll_reactor.ts";
+import { type PollMember, pollReactor } from "../ffi/poll_reactor.ts";
 import {
   type Datagram,
   type DhcpSocket,

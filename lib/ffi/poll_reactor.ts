@@ -1,5 +1,6 @@
 /**
- * The one poll loop a process runs for all its packet sockets.
+ * The one poll loop a process runs for all its packet sockets, and for the
+ * pidfd of another client's process whose death it must notice.
  *
  * A single `poll` over every member fd plus an eventfd runs on Deno's
  * blocking thread pool (`nonblocking: true`), so waiting neither blocks the
@@ -11,7 +12,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { errno, libc, SystemCallError } from "../ffi/libc.ts";
+import { errno, libc, SystemCallError } from "./libc.ts";
 
 const logger = getLogger(["ocidhcp", "transport"]);
 
@@ -163,5 +164,5 @@ export class PollReactor {
   }
 }
 
-/** The reactor shared by every packet socket in the process. */
+/** The reactor shared by every packet socket and process watch. */
 export const pollReactor: PollReactor = new PollReactor();
