@@ -231,65 +231,70 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "a restart whose address is refused by DHCPNAK removes the old " +
-    "address and routes and keeps only the new lease",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using lab = await Lab.create({
-      classlessRoutes: [
-        { destination: "10.55.0.0", prefix: 16, gateway: "198.18.0.1" },
-        { destination: "0.0.0.0", prefix: 0, gateway: "198.18.0.1" },
-      ],
-    });
-    const dir = await tempDir();
-    try {
-      const args = [
-        "--log-level",
-        "debug",
-        "--state-dir",
-        dir,
-        "--resolv-conf",
-        "none",
-        "eth0",
-      ];
-      const first = lab.spawnClient(args);
-      await first.waitFor(CONFIGURED, 15_000);
-      const old = (await lab.addresses("eth0"))[0]?.address;
-      assert.match(old ?? "", /^198\.18\.0\.1\d\d$/);
-      // SIGTERM without --release leaves the address and routes in place.
-      assert.equal((await first.stop()).code, 0, first.output());
-      assert.equal((await lab.addresses("eth0"))[0]?.address, old);
-      // The old address is outside the new pool, so dnsmasq refuses it.
-      await lab.reconfigureServer(0, {
-        poolStart: "198.18.0.200",
-        poolEnd: "198.18.0.210",
+// udhcpd, like dnsmasq, refuses an INIT-REBOOT for an address outside its
+// pool; kea stays silent, and the npm package never sends a DHCPNAK.
+for (const server of ["dnsmasq", "udhcpd"] as const) {
+  Deno.test({
+    name: "a restart whose address is refused by DHCPNAK removes the old " +
+      `address and routes and keeps only the new lease (${server})`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using lab = await Lab.create({
+        server,
         classlessRoutes: [
-          { destination: "10.66.0.0", prefix: 16, gateway: "198.18.0.1" },
-          { destination: "0.0.0.0", prefix: 0, gateway: "198.18.0.2" },
+          { destination: "10.55.0.0", prefix: 16, gateway: "198.18.0.1" },
+          { destination: "0.0.0.0", prefix: 0, gateway: "198.18.0.1" },
         ],
       });
-      const second = lab.spawnClient(args);
-      await second.waitFor(CONFIGURED, 20_000);
-      assert.match(second.output(), /DHCPNAK/);
-      const addresses = await lab.addresses("eth0");
-      assert.equal(addresses.length, 1, JSON.stringify(addresses));
-      assert.match(addresses[0]?.address ?? "", /^198\.18\.0\.2(0\d|10)$/);
-      const routes = await lab.routes();
-      const text = JSON.stringify(routes);
-      const defaults = routes.filter((r) => r.destination === "default");
-      assert.equal(defaults.length, 1, text);
-      assert.equal(defaults[0]?.gateway, "198.18.0.2", text);
-      assert.ok(routes.some((r) => r.destination === "10.66.0.0/16"), text);
-      assert.ok(!routes.some((r) => r.destination === "10.55.0.0/16"), text);
-      assert.ok(!routes.some((r) => r.source === old), text);
-      await second.stop();
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
+      const dir = await tempDir();
+      try {
+        const args = [
+          "--log-level",
+          "debug",
+          "--state-dir",
+          dir,
+          "--resolv-conf",
+          "none",
+          "eth0",
+        ];
+        const first = lab.spawnClient(args);
+        await first.waitFor(CONFIGURED, 15_000);
+        const old = (await lab.addresses("eth0"))[0]?.address;
+        assert.match(old ?? "", /^198\.18\.0\.1\d\d$/);
+        // SIGTERM without --release leaves the address and routes in place.
+        assert.equal((await first.stop()).code, 0, first.output());
+        assert.equal((await lab.addresses("eth0"))[0]?.address, old);
+        // The old address is outside the new pool, so the server refuses it.
+        await lab.reconfigureServer(0, {
+          poolStart: "198.18.0.200",
+          poolEnd: "198.18.0.210",
+          classlessRoutes: [
+            { destination: "10.66.0.0", prefix: 16, gateway: "198.18.0.1" },
+            { destination: "0.0.0.0", prefix: 0, gateway: "198.18.0.2" },
+          ],
+        });
+        const second = lab.spawnClient(args);
+        await second.waitFor(CONFIGURED, 20_000);
+        assert.match(second.output(), /DHCPNAK/);
+        const addresses = await lab.addresses("eth0");
+        assert.equal(addresses.length, 1, JSON.stringify(addresses));
+        assert.match(addresses[0]?.address ?? "", /^198\.18\.0\.2(0\d|10)$/);
+        const routes = await lab.routes();
+        const text = JSON.stringify(routes);
+        const defaults = routes.filter((r) => r.destination === "default");
+        assert.equal(defaults.length, 1, text);
+        assert.equal(defaults[0]?.gateway, "198.18.0.2", text);
+        assert.ok(routes.some((r) => r.destination === "10.66.0.0/16"), text);
+        assert.ok(!routes.some((r) => r.destination === "10.55.0.0/16"), text);
+        assert.ok(!routes.some((r) => r.source === old), text);
+        await second.stop();
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
 
 Deno.test({
   name: "a second client for the same interface is refused, naming the first",
