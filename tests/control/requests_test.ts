@@ -10,7 +10,7 @@ import {
 import { claimInterface } from "../../lib/route/interface_claim.ts";
 import { ensureRuntimeDir } from "../../lib/route/runtime_dir.ts";
 import { writeStatus } from "../../lib/state/status_store.ts";
-import { captureLogs } from "../state/_log.ts";
+import { captureLogs } from "../_log.ts";
 
 async function withRuntimeDir(
   run: (dir: string) => Promise<void>,

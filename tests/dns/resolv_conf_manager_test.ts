@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
 import type { Lease } from "../../lib/client/lease.ts";
 import { DhcpOptions } from "../../lib/dhcp/options.ts";
 import { RESOLV_CONF_HEADER } from "../../lib/dns/resolv_conf.ts";
 import { ResolvConfManager } from "../../lib/dns/resolv_conf_manager.ts";
 import { ResolvConfWriter } from "../../lib/dns/resolv_conf_writer.ts";
+import { logsToMemory } from "../_log.ts";
 
 /** What a container runtime puts in resolv.conf before the client starts. */
 const RUNTIME_FILE = "nameserver 192.0.2.99\noptions ndots:0\n";
@@ -56,25 +57,6 @@ async function withResolvConf(
   }
 }
 
-/**
- * Sends the ocidhcp loggers to memory until disposed; the records are
- * collected in `records`.
- */
-async function captureLogs(): Promise<
-  { records: LogRecord[] } & AsyncDisposable
-> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (record: LogRecord) => records.push(record) },
-    loggers: [
-      { category: ["ocidhcp"], sinks: ["memory"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
-  return { records, [Symbol.asyncDispose]: () => reset() };
-}
-
 function nameservers(content: string): string[] {
   return [...content.matchAll(/^nameserver (\S+)$/gm)].map((m) => m[1]!);
 }
@@ -121,7 +103,7 @@ Deno.test(
   "ResolvConfManager leaves resolv.conf alone when every DNS value is invalid",
   async () => {
     await withResolvConf(RUNTIME_FILE, async (path, manager) => {
-      await using log = await captureLogs();
+      await using log = await logsToMemory();
       await manager.update(
         "eth0",
         lease("eth0", { servers: ["0.0.0.0"], domainName: "bad;name" }),
@@ -216,7 +198,7 @@ Deno.test(
   "ResolvConfManager warns once when glibc would ignore nameservers",
   async () => {
     await withResolvConf(RUNTIME_FILE, async (path, manager) => {
-      await using log = await captureLogs();
+      await using log = await logsToMemory();
       await manager.update(
         "eth0",
         lease("eth0", { servers: ["198.18.0.53", "198.18.0.54"] }),
@@ -334,7 +316,7 @@ Deno.test(
       const manager = new ResolvConfManager(
         new ResolvConfWriter(`${dir}/missing/resolv.conf`),
       );
-      await using log = await captureLogs();
+      await using log = await logsToMemory();
       await manager.update("eth3", lease("eth3", { servers: ["192.0.2.53"] }));
       await manager.flush();
       const errors = log.records.filter((record) => record.level === "error");

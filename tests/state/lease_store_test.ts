@@ -8,7 +8,7 @@ import {
 } from "../../lib/state/lease_store.ts";
 import { StateError } from "../../lib/state/state_error.ts";
 import { sampleLease } from "./_fixtures.ts";
-import { captureLogs } from "./_log.ts";
+import { captureLogs } from "../_log.ts";
 
 const WALL = 1_800_000_000_000;
 // The lease was acquired at monotonic 1000, read 5 s later.

@@ -11,7 +11,7 @@ import {
   writeStatus,
 } from "../../lib/state/status_store.ts";
 import { sampleLease } from "./_fixtures.ts";
-import { captureLogs } from "./_log.ts";
+import { captureLogs } from "../_log.ts";
 
 const WALL = 1_800_000_000_000;
 
