@@ -200,15 +200,9 @@ export class IpConfigurator implements LeaseConfigurator {
     // The default route goes first: it depends on the address and routes
     // below, and the next candidate should take over without a gap.
     await this.#options.coordinator.withdraw(device);
-    const commands: IpCommand[] = [];
-    for (const route of (this.#installed.get(device) ?? []).toReversed()) {
-      commands.push({ argv: routeArgv("delete", route), tolerate: GONE_ROUTE });
-    }
-    commands.push({
-      argv: addressDeleteArgv({ ...lease, device }),
-      tolerate: GONE_ADDRESS,
-    });
-    await this.#batches.run(commands);
+    await this.#batches.run(
+      removalCommands(lease, device, this.#installed.get(device) ?? []),
+    );
     this.#installed.delete(device);
   }
 
@@ -217,19 +211,8 @@ export class IpConfigurator implements LeaseConfigurator {
     // Computed from the lease rather than taken from what was installed:
     // a carrier loss just before the rename may have forgotten that.
     const { routes, defaultRoute } = this.#routesOf(lease);
-    const commands: IpCommand[] = [];
-    for (const route of [defaultRoute, ...routes.toReversed()]) {
-      if (route === undefined) continue;
-      commands.push({
-        argv: routeArgv("delete", { ...route, device }),
-        tolerate: GONE_ROUTE,
-      });
-    }
-    commands.push({
-      argv: addressDeleteArgv({ ...lease, device }),
-      tolerate: GONE_ADDRESS,
-    });
-    await this.#batches.run(commands);
+    const all = defaultRoute === undefined ? routes : [...routes, defaultRoute];
+    await this.#batches.run(removalCommands(lease, device, all));
   }
 
   /** {@inheritDoc LeaseConfigurator.abandon} */
@@ -299,6 +282,24 @@ export class IpConfigurator implements LeaseConfigurator {
 
 function routeKey(route: Route): string {
   return routeArgv("replace", route).join(" ");
+}
+
+// Deletes routes, last installed first, then the lease's address, all on
+// one device; what is already gone counts as removed, so teardown repeats.
+function removalCommands(
+  lease: Lease,
+  device: string,
+  routes: readonly Route[],
+): IpCommand[] {
+  const commands: IpCommand[] = routes.toReversed().map((route) => ({
+    argv: routeArgv("delete", { ...route, device }),
+    tolerate: GONE_ROUTE,
+  }));
+  commands.push({
+    argv: addressDeleteArgv({ ...lease, device }),
+    tolerate: GONE_ADDRESS,
+  });
+  return commands;
 }
 
 // The routes of both lists, each once, in order.

@@ -1,7 +1,6 @@
 /**
  * Watching interfaces for carrier changes, removal and renaming through the
- * process's
- * shared `ip monitor` child, however many interfaces it serves.
+ * process's shared `ip monitor` child, however many interfaces it serves.
  *
  * @module
  */
