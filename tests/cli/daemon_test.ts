@@ -158,6 +158,9 @@ Deno.test({
         2_000,
         () => `no ready file:\n${client.output()}`,
       );
+      // The event is printed before the file is written, but the pipe to
+      // this test may deliver it later.
+      await client.waitFor(/"event":"ready"/, 2_000);
       const events = stdoutOf(client).map((line) => JSON.parse(line));
       const bound = events.filter((event) => event.event === "bound");
       assert.deepEqual(
