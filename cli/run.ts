@@ -29,9 +29,12 @@ import { HookRunner } from "../lib/hooks/hook_runner.ts";
 import { runLeaseHooks } from "../lib/hooks/lease_hooks.ts";
 import { hookEnvironment } from "../lib/hooks/hook_environment.ts";
 import { errorText } from "../lib/log/error_text.ts";
+import { IdlePageOut } from "../lib/process/page_out.ts";
 
 const logger = getLogger(["ocidhcp", "cli"]);
 const encoder = new TextEncoder();
+// Long enough for a renewal's burst (ACK, `ip`, hooks, records) to finish.
+const PAGE_OUT_DELAY_MS = 5_000;
 
 function print(line: string): void {
   Deno.stdout.writeSync(
@@ -172,6 +175,20 @@ async function serve(
   // Acquisitions that gave up, for the one-shot error message.
   const failed: LeaseFailEvent[] = [];
 
+  // A daemon idles for hours between renewals; once it has been quiet for
+  // a while, the pages start-up touched go back to the kernel.
+  const pageOut = options.oneShot || options.dryRun
+    ? undefined
+    : new IdlePageOut({
+      delayMs: PAGE_OUT_DELAY_MS,
+      onResult: (result) => {
+        if (result instanceof Error || result.error !== undefined) {
+          logger.debug("cannot page out start-up code: {error}", {
+            error: result instanceof Error ? errorText(result) : result.error,
+          });
+        }
+      },
+    });
   const bound = new Set<string>();
   let ready = false;
   const readyDone = Promise.withResolvers<void>();
@@ -200,6 +217,7 @@ async function serve(
       }
     }
     readyDone.resolve();
+    pageOut?.poke();
   };
 
   // Signal listeners go in before anything is published: SIGUSR1's default
@@ -268,6 +286,7 @@ async function serve(
           return;
         }
         recorder.leaseEvent(event);
+        if (ready) pageOut?.poke();
         if (hooks !== undefined) {
           track(runLeaseHooks(
             hooks,
@@ -350,6 +369,7 @@ async function serve(
     }
 
     stopListening();
+    pageOut?.close();
     // A one-shot run leaves its configuration, default route included, for
     // the container to use after the client has exited.
     await supervisor.stop({

@@ -2,8 +2,8 @@
  * The few libc functions ocidhcp needs that Deno does not expose: AF_PACKET
  * sockets with a BPF filter, poll over an eventfd, advisory file locks that
  * take no-wait requests, kill(2), which Deno allows only with unrestricted
- * --allow-run, and pidfd_open(2), to learn at once of another process's
- * exit.
+ * --allow-run, pidfd_open(2), to learn at once of another process's
+ * exit, and madvise(2), to give idle pages back.
  *
  * The library is opened lazily, on first use, so that code paths which never
  * touch a raw socket or a lock do not need `--allow-ffi`.
@@ -64,6 +64,10 @@ const SYMBOLS = {
   // (Linux 5.3, glibc 2.36); optional, so that elsewhere the caller falls
   // back to asking periodically.
   pidfd_open: { parameters: ["i32", "u32"], result: "i32", optional: true },
+  // Addresses as numbers: they come from the program headers, not from a
+  // pointer Deno handed out.
+  madvise: { parameters: ["usize", "usize", "i32"], result: "i32" },
+  getauxval: { parameters: ["u64"], result: "u64" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
