@@ -187,6 +187,7 @@ interface RunOutcome {
   residentKib?: number;
   startCpuMs?: number;
   idleCpuMs?: number;
+  idleResidentKib?: number;
   failure?: string;
 }
 
@@ -227,7 +228,12 @@ async function measure(
       residentKib: residentKib(pids),
       startCpuMs: cpuWithChildrenMs(pids),
     };
-    if (idleMs > 0) outcome.idleCpuMs = await cpuOverWindowMs(pids, idleMs);
+    if (idleMs > 0) {
+      outcome.idleCpuMs = await cpuOverWindowMs(pids, idleMs);
+      outcome.idleResidentKib = residentKib(
+        await namespacePids(lab.clientNamespace, monitor),
+      );
+    }
     return outcome;
   } finally {
     await Promise.allSettled(
@@ -263,6 +269,7 @@ async function benchmarkCount(
       residentKib: [],
       startCpuMs: [],
       idleCpuMs: undefined,
+      idleResidentKib: undefined,
       notes: [],
     };
     results.push(result);
@@ -301,6 +308,9 @@ async function benchmarkCount(
         }
         if (outcome.idleCpuMs !== undefined) {
           entry.idleCpuMs = outcome.idleCpuMs;
+        }
+        if (outcome.idleResidentKib !== undefined) {
+          entry.idleResidentKib = outcome.idleResidentKib;
         }
         progress(
           `${entry.client} x${count} run ${run + 1}: ` +
@@ -347,9 +357,10 @@ async function main(args: string[]): Promise<number> {
     `\ntime: spawn (through ip netns exec) to the kernel notification that ` +
       `completed the last address or default route; RSS: sum over the ` +
       `client's processes ${SETTLE_MS} ms after that; start CPU: CPU time ` +
-      `of those processes and the scripts they waited for; idle CPU: ` +
+      `of those processes and the scripts they waited for; idle CPU and ` +
+      `idle RSS: ` +
       (options.idleSeconds > 0
-        ? `over ${options.idleSeconds} s in the last run.`
+        ? `over and at the end of ${options.idleSeconds} s in the last run.`
         : "not measured (--idle-seconds 0)."),
   );
   for (const client of skipped) {

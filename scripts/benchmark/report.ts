@@ -21,6 +21,8 @@ export interface ClientResult {
   startCpuMs: number[];
   /** CPU over the idle window, ms, when measured. */
   idleCpuMs: number | undefined;
+  /** Resident memory at the end of the idle window, KiB, when measured. */
+  idleResidentKib: number | undefined;
   /** Why runs failed or the client was skipped. */
   notes: string[];
 }
@@ -65,6 +67,8 @@ const HEADER = [
   "idle CPU ms",
   "idle CPU ms/iface",
   "idle vs ocidhcp",
+  "idle RSS MiB",
+  "idle RSS vs ocidhcp",
 ];
 
 /**
@@ -103,6 +107,13 @@ export function tableRows(
       fixed(idle, 1),
       fixed(idle === undefined ? undefined : idle / result.interfaces, 2),
       ratio(idle, base?.idleCpuMs),
+      fixed(
+        result.idleResidentKib === undefined
+          ? undefined
+          : result.idleResidentKib / 1024,
+        1,
+      ),
+      ratio(result.idleResidentKib, base?.idleResidentKib),
     ]);
   }
   return rows;
