@@ -202,6 +202,8 @@ export class InterfaceClient {
   // The earlier run's lease while its address and routes are still on the
   // interface and no lease of this run has replaced them.
   #inherited: Lease | undefined;
+  // Settles once the earlier run's lease has been checked for adoption.
+  #adopting: Promise<void> | undefined;
   // The lease removed at the last carrier loss: a rename right after it
   // leaves its address on the renamed link.
   #lostWithLink: Lease | undefined;
@@ -267,12 +269,18 @@ export class InterfaceClient {
       hardwareAddress: parseHardwareAddress(link.hardwareAddress),
     }, this.#clock);
     const previous = this.#options.previousLease;
-    if (previous !== undefined) await this.#adopt(previous);
-    await this.#dispatch(
-      previous === undefined
-        ? { type: "start" }
-        : { type: "start", previousAddress: previous.address },
-    );
+    if (previous === undefined) {
+      await this.#dispatch({ type: "start" });
+      return;
+    }
+    // The INIT-REBOOT REQUEST goes out first; what the earlier run left is
+    // looked up while the server answers, and before the answer is applied.
+    const sent = this.#dispatch({
+      type: "start",
+      previousAddress: previous.address,
+    });
+    this.#adopting = sent.catch(() => {}).then(() => this.#adopt(previous));
+    await sent;
   }
 
   /**
@@ -594,6 +602,7 @@ export class InterfaceClient {
     previous: Lease | undefined,
   ): Promise<void> {
     clearTimeout(this.#applyTimer);
+    await this.#adopting;
     const refreshOnly = (reason === "renew" || reason === "rebind") &&
       previous !== undefined && sameConfiguration(previous, lease) &&
       this.#applied !== undefined;
@@ -659,6 +668,7 @@ export class InterfaceClient {
   // RFC 2131 section 3.2: after a DHCPNAK in INIT-REBOOT the address must
   // not be used, so what the earlier run left of it goes now.
   async #refused(address: string): Promise<void> {
+    await this.#adopting;
     const inherited = this.#inherited;
     if (inherited === undefined || inherited.address !== address) return;
     this.#inherited = undefined;
