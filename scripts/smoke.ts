@@ -1,11 +1,13 @@
 /**
  * Runs the end-to-end suite against a given ocidhcp executable (for example
- * a compiled one) instead of `deno run cli/main.ts`:
+ * a compiled one), or a bundle, instead of `deno run cli/main.ts`:
  *
  *   deno task smoke dist/ocidhcp-x86_64
+ *   deno task smoke dist/ocidhcp.js
  *
- * The lab starts `$OCIDHCP_BIN` in place of the source build; everything
- * else about the tests is unchanged.
+ * The lab starts `$OCIDHCP_BIN` (an executable) or runs `$OCIDHCP_BUNDLE`
+ * (a file ending in .js) in place of the source; everything else about the
+ * tests is unchanged.
  *
  * @module
  */
@@ -13,7 +15,7 @@
 if (import.meta.main) {
   const executable = Deno.args[0];
   if (executable === undefined || Deno.args.length > 1) {
-    console.error("usage: deno task smoke EXECUTABLE");
+    console.error("usage: deno task smoke EXECUTABLE|BUNDLE.js");
     Deno.exit(2);
   }
   const path = await Deno.realPath(executable).catch(() => undefined);
@@ -32,7 +34,9 @@ if (import.meta.main) {
       "tests/hostile/",
       "tests/interop/",
     ],
-    env: { OCIDHCP_BIN: path },
+    env: path.endsWith(".js")
+      ? { OCIDHCP_BUNDLE: path }
+      : { OCIDHCP_BIN: path },
     stdout: "inherit",
     stderr: "inherit",
   }).spawn().status;

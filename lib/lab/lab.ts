@@ -490,8 +490,9 @@ export class Lab implements AsyncDisposable {
 
   /**
    * Starts ocidhcp in the client namespace: `$OCIDHCP_BIN` when that is
-   * set (a compiled build), else `cli/main.ts` under `deno run` with the
-   * "client" permission set.
+   * set (a compiled build), else `$OCIDHCP_BUNDLE` (the bundle of
+   * `deno task bundle`) or `cli/main.ts` under `deno run` with the "client"
+   * permission set.
    *
    * @param args The arguments for ocidhcp.
    * @param options Extra environment variables, and programs besides `ip`
@@ -524,7 +525,7 @@ export class Lab implements AsyncDisposable {
       "--unstable-net",
       "--config",
       repoFile("deno.json"),
-      repoFile("cli/main.ts"),
+      Deno.env.get("OCIDHCP_BUNDLE") ?? repoFile("cli/main.ts"),
       ...args,
       ...state,
     ];
