@@ -6,6 +6,9 @@
  *   deno task compile                      # both targets, into dist/
  *   deno task compile --target x86_64-unknown-linux-gnu
  *
+ * What it embeds is the bundle of `deno task bundle` (dist/ocidhcp.js),
+ * built first: one module starts faster than the eighty of the source.
+ *
  * `deno compile` downloads Deno's standalone runtime (denort) for each
  * target. Where Deno's servers are unreachable, point DENORT_BIN at a denort
  * binary of the same Deno version; it serves the host's target only.
@@ -14,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { bundle, BUNDLE_PATH } from "./bundle.ts";
 
 const TARGETS = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 // Exactly what the "client" task runs, so compiled and `deno run` builds
@@ -42,7 +46,7 @@ async function compile(target: string): Promise<boolean> {
     target,
     "--output",
     outputName(target),
-    "cli/main.ts",
+    BUNDLE_PATH,
   ];
   console.error(`deno ${args.join(" ")}`);
   const output = await new Deno.Command(Deno.execPath(), {
@@ -88,6 +92,12 @@ if (import.meta.main) {
     }
   }
   await Deno.mkdir("dist", { recursive: true });
+  try {
+    await bundle(BUNDLE_PATH);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
   let built = 0;
   for (const target of targets) {
     if (await compile(target)) built++;
