@@ -22,6 +22,7 @@ import {
   isInstalled,
 } from "./benchmark/clients.ts";
 import { NamespaceMonitor } from "./benchmark/monitor.ts";
+import { bundle } from "./bundle.ts";
 import {
   cpuOverWindowMs,
   cpuWithChildrenMs,
@@ -41,6 +42,8 @@ const USAGE = `usage: deno task benchmark [options]
                        (default 60)
   --clients LIST       clients, comma-separated (default: those installed of
                        ${CLIENT_KINDS.join(",")})
+  --ocidhcp FORM       what ocidhcp runs: "bundle", the module the compile
+                       task embeds (default), or "source", cli/main.ts
   --markdown           print the table as Markdown
   -h, --help           show this help`;
 
@@ -56,6 +59,7 @@ interface Options {
   idleSeconds: number;
   clients: ClientKind[];
   markdown: boolean;
+  form: "bundle" | "source";
 }
 
 function positiveList(text: string, flag: string): number[] {
@@ -77,6 +81,7 @@ function parseOptions(args: string[]): Options | undefined {
       "idle-seconds": { type: "string", default: "60" },
       clients: { type: "string" },
       markdown: { type: "boolean", default: false },
+      ocidhcp: { type: "string", default: "bundle" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -102,7 +107,12 @@ function parseOptions(args: string[]): Options | undefined {
       );
     }
   }
+  const form = values.ocidhcp;
+  if (form !== "bundle" && form !== "source") {
+    throw new TypeError(`--ocidhcp takes bundle or source, got "${form}"`);
+  }
   return {
+    form,
     counts: positiveList(values.interfaces, "--interfaces"),
     runs,
     idleSeconds,
@@ -349,12 +359,28 @@ async function main(args: string[]): Promise<number> {
   const skipped = options.clients.filter((client) => !isInstalled(client));
   options.clients = options.clients.filter((client) => isInstalled(client));
   const results: ClientResult[] = [];
-  for (const count of options.counts) {
-    await benchmarkCount(count, options, results);
+  const bundleDir = await Deno.makeTempDir({ prefix: "ocidhcp-benchmark-" });
+  try {
+    if (options.form === "bundle" && options.clients.includes("ocidhcp")) {
+      // The lab runs $OCIDHCP_BUNDLE in place of cli/main.ts.
+      const path = `${bundleDir}/ocidhcp.js`;
+      progress("bundling ocidhcp");
+      await bundle(path);
+      Deno.env.set("OCIDHCP_BUNDLE", path);
+    }
+    for (const count of options.counts) {
+      await benchmarkCount(count, options, results);
+    }
+  } finally {
+    await Deno.remove(bundleDir, { recursive: true });
   }
   console.log(formatTable(tableRows(results, options.runs), options.markdown));
   console.log(
-    `\ntime: spawn (through ip netns exec) to the kernel notification that ` +
+    `\nocidhcp: deno run of ${
+      options.form === "bundle"
+        ? "the bundle the compile task embeds"
+        : "cli/main.ts"
+    }; time: spawn (through ip netns exec) to the kernel notification that ` +
       `completed the last address or default route; RSS: sum over the ` +
       `client's processes ${SETTLE_MS} ms after that; start CPU: CPU time ` +
       `of those processes and the scripts they waited for; idle CPU and ` +
