@@ -37,37 +37,51 @@ export function residentKib(pids: readonly number[]): number {
 }
 
 /**
- * Reads one process's CPU time in nanoseconds, summed over its threads from
+ * Reads the CPU time of each thread of a process, in nanoseconds, from
  * `schedstat` (nanosecond resolution; `stat` counts 10 ms ticks, too coarse
- * for an idle client), falling back to utime + stime from `stat`.
+ * for an idle client).
  *
  * @param pid The process id.
- * @returns The CPU time, or undefined when the process is gone.
+ * @returns CPU time by thread id; empty when the process is gone.
  */
-export function cpuNanoseconds(pid: number): number | undefined {
+export function threadCpuNanoseconds(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
   let tasks: string[] = [];
   try {
     tasks = [...Deno.readDirSync(`/proc/${pid}/task`)].map((e) => e.name);
   } catch {
-    return undefined;
+    return threads;
   }
-  let total = 0;
-  let found = false;
   for (const task of tasks) {
-    const text = readOptional(`/proc/${pid}/task/${task}/schedstat`);
-    const first = text?.split(" ")[0];
-    if (first === undefined || first === "") continue;
-    total += Number(first);
-    found = true;
+    const first = readOptional(`/proc/${pid}/task/${task}/schedstat`)
+      ?.split(" ")[0];
+    if (first !== undefined && first !== "") threads.set(task, Number(first));
   }
-  if (found) return total;
-  const stat = readOptional(`/proc/${pid}/stat`);
-  if (stat === undefined) return undefined;
-  // Fields after the command name, which is in parentheses and may hold
-  // spaces: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks * (1e9 / CLOCK_TICKS_PER_SECOND);
+  return threads;
+}
+
+/**
+ * Sums what threads used between two readings: the growth of each thread
+ * present at both, and all of each thread started in between. A thread that
+ * ended in between (Deno's blocking-pool threads end after 10 idle seconds)
+ * counts for nothing: its share of the window cannot be read any more, and
+ * subtracting its earlier total, as a difference of process sums would,
+ * could hide the work of every other thread.
+ *
+ * @param before The first reading.
+ * @param after The second reading.
+ * @returns Nanoseconds.
+ */
+export function cpuBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): number {
+  let total = 0;
+  for (const [thread, value] of after) {
+    const start = before.get(thread) ?? 0;
+    if (value > start) total += value - start;
+  }
+  return total;
 }
 
 /**
@@ -90,27 +104,23 @@ export function cpuWithChildrenMs(pids: readonly number[]): number {
 }
 
 /**
- * Measures the CPU time processes use over a window.
+ * Measures the CPU time processes use over a window, thread by thread (see
+ * {@linkcode cpuBetween}).
  *
  * @param pids The process ids.
  * @param milliseconds The window length.
  * @returns The CPU time in milliseconds; a process that exits during the
- * window counts only until its last reading, before the window.
+ * window counts for nothing.
  */
 export async function cpuOverWindowMs(
   pids: readonly number[],
   milliseconds: number,
 ): Promise<number> {
-  const before = new Map<number, number>();
-  for (const pid of pids) {
-    const value = cpuNanoseconds(pid);
-    if (value !== undefined) before.set(pid, value);
-  }
+  const before = new Map(pids.map((pid) => [pid, threadCpuNanoseconds(pid)]));
   await new Promise((resolve) => setTimeout(resolve, milliseconds));
   let total = 0;
-  for (const [pid, start] of before) {
-    const end = cpuNanoseconds(pid);
-    if (end !== undefined && end >= start) total += end - start;
+  for (const [pid, threads] of before) {
+    total += cpuBetween(threads, threadCpuNanoseconds(pid));
   }
   return total / 1e6;
 }
