@@ -9,7 +9,8 @@
  * about 15 ms before its first packet (each is looked up in Deno's cache
  * and compiled on its own); the bundle loads as one. The compile task
  * embeds it, and it runs as it is with
- * `deno run -P=client --unstable-net dist/ocidhcp.js`.
+ * `deno run -P=client --unstable-net --v8-flags=--no-memory-reducer
+ * dist/ocidhcp.js`.
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
  * Builds the single `ocidhcp` executable with `deno compile`, for
- * linux x86_64 and aarch64, with the same permission set as `deno task
- * client` (the "client" set in deno.json) and `--unstable-net`.
+ * linux x86_64 and aarch64, with the flags of `deno task client`
+ * (lib/process/client_flags.ts): the "client" permission set of deno.json,
+ * `--unstable-net` and the V8 flags.
  *
  *   deno task compile                      # both targets, into dist/
  *   deno task compile --target x86_64-unknown-linux-gnu
@@ -18,11 +19,12 @@
 
 import { parseArgs } from "node:util";
 import { bundle, BUNDLE_PATH } from "./bundle.ts";
+import { CLIENT_FLAGS } from "../lib/process/client_flags.ts";
 
 const TARGETS = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 // Exactly what the "client" task runs, so compiled and `deno run` builds
 // behave the same.
-export const COMPILE_FLAGS = ["-P=client", "--unstable-net"];
+export const COMPILE_FLAGS: readonly string[] = CLIENT_FLAGS;
 
 const HOST_TARGET = `${Deno.build.arch}-unknown-linux-gnu`;
 

@@ -30,6 +30,7 @@ import {
   type ServerSettings,
 } from "./dhcp_server.ts";
 import { LabProcess } from "./lab_process.ts";
+import { CLIENT_FLAGS } from "../process/client_flags.ts";
 import {
   createNamespace,
   deleteNamespace,
@@ -520,9 +521,8 @@ export class Lab implements AsyncDisposable {
     const argv = binary ? [binary, ...args, ...state] : [
       Deno.execPath(),
       "run",
-      "-P=client",
+      ...CLIENT_FLAGS,
       ...allowRun,
-      "--unstable-net",
       "--config",
       repoFile("deno.json"),
       Deno.env.get("OCIDHCP_BUNDLE") ?? repoFile("cli/main.ts"),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { CLIENT_FLAGS } from "../../lib/process/client_flags.ts";
 import { CommandFailedError } from "../../lib/process/command.ts";
 import { Lab, type ServerKind } from "../../lib/lab/lab.ts";
 import { listNamespaces } from "../../lib/lab/netns.ts";
@@ -299,6 +300,19 @@ Deno.test("Lab reports client addresses, routes and carrier", async () => {
   assert.ok((await flags()).includes("LOWER_UP"));
   await lab.linkDown(0, "client");
   assert.ok(!(await flags()).includes("UP"));
+});
+
+Deno.test("Lab.spawnClient() runs cli/main.ts with the client's flags", async () => {
+  await using lab = await Lab.create();
+  const client = lab.spawnClient(["--version"]);
+  assert.equal((await client.status).code, 0, client.output());
+  const run = client.argv.indexOf("run");
+  assert.ok(run > 0, client.argv.join(" "));
+  assert.deepEqual(
+    client.argv.slice(run + 1, run + 1 + CLIENT_FLAGS.length),
+    CLIENT_FLAGS,
+  );
+  assert.match(client.argv.join(" "), /cli\/main\.ts --version/);
 });
 
 Deno.test(

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { bundle } from "../../scripts/bundle.ts";
+import { CLIENT_FLAGS } from "../../lib/process/client_flags.ts";
 import { Lab } from "../../lib/lab/lab.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -35,8 +36,7 @@ async function runBundle(
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "-P=client",
-      "--unstable-net",
+      ...CLIENT_FLAGS,
       "--config",
       `${ROOT}deno.json`,
       path,

@@ -4,6 +4,8 @@
  */
 
 import assert from "node:assert/strict";
+import { CLIENT_FLAGS } from "../../lib/process/client_flags.ts";
+import { COMPILE_FLAGS } from "../../scripts/compile.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const HOST = `${Deno.build.arch}-unknown-linux-gnu`;
@@ -56,4 +58,15 @@ Deno.test("a DENORT_BIN that is no denort is named in the error", async () => {
     /error: deno compile could not use DENORT_BIN=\/nonexistent\/denort/,
   );
   assert.doesNotMatch(stderr, /download servers are unreachable/);
+});
+
+Deno.test("deno task client and the compile task run the client with the same flags", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  assert.deepEqual(config.tasks.client.split(" "), [
+    "deno",
+    "run",
+    ...CLIENT_FLAGS,
+    "cli/main.ts",
+  ]);
+  assert.deepEqual(COMPILE_FLAGS, CLIENT_FLAGS);
 });
