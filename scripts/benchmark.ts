@@ -361,8 +361,10 @@ async function main(args: string[]): Promise<number> {
   const results: ClientResult[] = [];
   const bundleDir = await Deno.makeTempDir({ prefix: "ocidhcp-benchmark-" });
   try {
+    // The lab runs $OCIDHCP_BUNDLE in place of cli/main.ts; one set in the
+    // environment must not stand in for the source either.
+    Deno.env.delete("OCIDHCP_BUNDLE");
     if (options.form === "bundle" && options.clients.includes("ocidhcp")) {
-      // The lab runs $OCIDHCP_BUNDLE in place of cli/main.ts.
       const path = `${bundleDir}/ocidhcp.js`;
       progress("bundling ocidhcp");
       await bundle(path);
