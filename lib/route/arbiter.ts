@@ -35,6 +35,17 @@ import { pidNamespace, ProcessWatch } from "./process_watch.ts";
 
 export { claimInterface, InterfaceBusyError } from "./interface_claim.ts";
 
+// The runtime directory is on tmpfs: its files are read and written with
+// synchronous calls, microseconds each, where every asynchronous call would
+// be a round trip through Deno's blocking thread pool inside an election.
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Gone already, or removed by another process's election.
+  }
+}
+
 const logger = getLogger(["ocidhcp", "route"]);
 
 // How often a process with a candidacy checks whether another process's
@@ -200,9 +211,13 @@ export class DefaultRouteArbiter {
    * done.
    * @throws {Deno.errors.PermissionDenied} If the directory cannot be made.
    */
-  static async open(options: ArbiterOptions): Promise<DefaultRouteArbiter> {
-    await ensureRuntimeDir(options.runtimeDir);
-    return new DefaultRouteArbiter(options);
+  static open(options: ArbiterOptions): Promise<DefaultRouteArbiter> {
+    try {
+      ensureRuntimeDir(options.runtimeDir);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(new DefaultRouteArbiter(options));
   }
 
   /** The owner this arbiter saw at its last election. */
@@ -318,7 +333,7 @@ export class DefaultRouteArbiter {
       for (const [name, { route }] of offers) {
         const previous = this.#registered.get(name);
         if (previous === undefined || !sameRoute(previous, route)) {
-          await this.#writeRegistration(name, route);
+          this.#writeRegistration(name, route);
         }
         this.#registered.set(name, route);
       }
@@ -355,7 +370,7 @@ export class DefaultRouteArbiter {
   ): Promise<void> {
     checkInterfaceName(name);
     await this.#locked(async () => {
-      await this.#unregister([name]);
+      this.#unregister([name]);
       await this.#elect(new Set(), new Set([name]), options.keepIfAlone);
     });
     this.#updateWatch();
@@ -388,11 +403,11 @@ export class DefaultRouteArbiter {
       const names = [...this.#registered.keys()];
       if (names.length > 0 && (options.handOver ?? true)) {
         await this.#locked(async () => {
-          await this.#unregister(names);
+          this.#unregister(names);
           await this.#elect(new Set(), new Set(names), true);
         });
       } else {
-        await this.#unregister(names, { tolerant: true });
+        this.#unregister(names, { tolerant: true });
       }
     } finally {
       for (const claim of this.#claims.values()) claim.release();
@@ -401,16 +416,18 @@ export class DefaultRouteArbiter {
   }
 
   // Ends candidacies: forgets them and removes their registration files.
-  async #unregister(
+  #unregister(
     names: readonly string[],
     options: { tolerant?: boolean } = {},
-  ): Promise<void> {
+  ): void {
     for (const name of names) {
       this.#registered.delete(name);
-      await Deno.remove(this.#registrationPath(name)).catch((error) => {
-        if (options.tolerant === true) return;
+      try {
+        Deno.removeSync(this.#registrationPath(name));
+      } catch (error) {
+        if (options.tolerant === true) continue;
         if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
+      }
     }
   }
 
@@ -422,7 +439,7 @@ export class DefaultRouteArbiter {
     return `${this.#dir}/candidates/${checkInterfaceName(name)}.json`;
   }
 
-  async #writeRegistration(name: string, route: Route): Promise<void> {
+  #writeRegistration(name: string, route: Route): void {
     const path = this.#registrationPath(name);
     const registration: Registration = {
       pid: Deno.pid,
@@ -433,8 +450,8 @@ export class DefaultRouteArbiter {
     if (namespace !== null) registration.pidNamespace = String(namespace);
     // Written aside and renamed, so readers never see half a file.
     const temporary = `${path}.${Deno.pid}.tmp`;
-    await Deno.writeTextFile(temporary, JSON.stringify(registration));
-    await Deno.rename(temporary, path);
+    Deno.writeTextFileSync(temporary, JSON.stringify(registration));
+    Deno.renameSync(temporary, path);
   }
 
   async #locked<T>(body: () => Promise<T>): Promise<T> {
@@ -460,20 +477,20 @@ export class DefaultRouteArbiter {
     const live = new Map<string, Route>();
     const stale = new Set<string>();
     const writers = new Map<string, Registration>();
-    for await (const entry of Deno.readDir(`${this.#dir}/candidates`)) {
+    for (const entry of Deno.readDirSync(`${this.#dir}/candidates`)) {
       if (!entry.isFile || !entry.name.endsWith(".json")) continue;
       const path = `${this.#dir}/candidates/${entry.name}`;
       let registration: Registration | undefined;
       try {
         registration = asRegistration(
-          JSON.parse(await Deno.readTextFile(path)),
+          JSON.parse(Deno.readTextFileSync(path)),
         );
       } catch (error) {
         if (error instanceof Deno.errors.NotFound) continue;
       }
       if (registration === undefined) {
         logger.warn("removing unreadable candidacy {path}", { path });
-        await Deno.remove(path).catch(() => {});
+        removeQuietly(path);
         continue;
       }
       const name = registration.interface;
@@ -488,7 +505,7 @@ export class DefaultRouteArbiter {
           { interface: name, pid: registration.pid },
         );
         stale.add(name);
-        await Deno.remove(path).catch(() => {});
+        removeQuietly(path);
       }
     }
     return { live, stale, writers };
@@ -642,7 +659,7 @@ export class DefaultRouteArbiter {
     // election: the candidacy ends with the offer's error.
     for (const name of failures.keys()) {
       this.#registered.delete(name);
-      await Deno.remove(this.#registrationPath(name)).catch(() => {});
+      removeQuietly(this.#registrationPath(name));
     }
     if (failures.size > 0) this.#updateWatch();
 
@@ -738,7 +755,7 @@ export class DefaultRouteArbiter {
     this.#background = this.#background.then(async () => {
       if (this.#closed) return;
       try {
-        for await (const entry of Deno.readDir(`${this.#dir}/candidates`)) {
+        for (const entry of Deno.readDirSync(`${this.#dir}/candidates`)) {
           const name = entry.name.replace(/\.json$/, "");
           if (name === entry.name || this.#claims.has(name)) continue;
           if (!await isLockHeld(interfaceLockPath(this.#dir, name))) {

@@ -110,7 +110,7 @@ export async function claimInterface(
   if (lock === undefined) {
     let pid: number | undefined;
     try {
-      const text = (await Deno.readTextFile(path)).trim();
+      const text = Deno.readTextFileSync(path).trim();
       if (/^\d+$/.test(text)) pid = Number(text);
     } catch {
       // The holder may not have written its pid yet.
@@ -118,7 +118,7 @@ export async function claimInterface(
     throw new InterfaceBusyError(name, pid);
   }
   try {
-    await Deno.writeTextFile(path, `${Deno.pid}\n`);
+    Deno.writeTextFileSync(path, `${Deno.pid}\n`);
   } catch (error) {
     lock.release();
     throw error;

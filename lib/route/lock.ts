@@ -117,7 +117,7 @@ export async function acquireLock(
  */
 export async function isLockHeld(path: string): Promise<boolean> {
   try {
-    await Deno.lstat(path);
+    Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;

@@ -61,11 +61,15 @@ export function runtimeDir(
  * Creates the runtime directory and its subdirectories, readable by the
  * owner only.
  *
+ * Synchronous, like every access to this directory: it lives on tmpfs, where
+ * a call takes microseconds, and an asynchronous one would cost a round trip
+ * through Deno's blocking thread pool on the path to the first DISCOVER.
+ *
  * @param dir The runtime directory.
  * @throws {Deno.errors.PermissionDenied} If it cannot be created.
  */
-export async function ensureRuntimeDir(dir: string): Promise<void> {
+export function ensureRuntimeDir(dir: string): void {
   for (const sub of ["", "/candidates", "/interfaces"]) {
-    await Deno.mkdir(`${dir}${sub}`, { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(`${dir}${sub}`, { recursive: true, mode: 0o700 });
   }
 }

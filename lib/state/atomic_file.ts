@@ -16,7 +16,11 @@ import { toStateError } from "./state_error.ts";
  * Nothing is flushed to disk: the files written this way are status files
  * on tmpfs and the lease store, a hint for INIT-REBOOT that a DISCOVER
  * replaces when it is lost, and an fsync took 10 to 20 ms on the path to
- * "configured".
+ * "configured". For the same reason the calls are synchronous: a write of
+ * a few hundred bytes into the page cache takes microseconds, where each
+ * asynchronous call is a round trip through Deno's blocking thread pool,
+ * up to a millisecond while the client starts. The functions still return
+ * promises, and report failures by rejecting them.
  *
  * Limitations: after a power loss or a kernel crash the file may be the old
  * one, missing or empty; readers must treat an unreadable file as absent.
@@ -31,7 +35,7 @@ import { toStateError } from "./state_error.ts";
  * await writeFileAtomic("/run/ocidhcp/net-1/status/eth0.json", "{}\n");
  * ```
  */
-export async function writeFileAtomic(
+export function writeFileAtomic(
   path: string,
   text: string,
   options: { mode?: number } = {},
@@ -42,26 +46,21 @@ export async function writeFileAtomic(
   // Unique per writer, so concurrent writers never share a temporary file.
   const temporary = `${dir}/.${base}.${Deno.pid}.` +
     `${crypto.randomUUID().slice(0, 8)}.tmp`;
-  let file: Deno.FsFile | undefined;
   try {
-    file = await Deno.open(temporary, {
-      write: true,
+    Deno.writeTextFileSync(temporary, text, {
       createNew: true,
       mode: options.mode ?? 0o600,
     });
-    const bytes = new TextEncoder().encode(text);
-    let written = 0;
-    while (written < bytes.length) {
-      written += await file.write(bytes.subarray(written));
-    }
-    file.close();
-    file = undefined;
-    await Deno.rename(temporary, path);
+    Deno.renameSync(temporary, path);
   } catch (error) {
-    file?.close();
-    await Deno.remove(temporary).catch(() => {});
-    throw toStateError(path, error);
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // Never created, or already gone.
+    }
+    return Promise.reject(toStateError(path, error));
   }
+  return Promise.resolve();
 }
 
 /**
@@ -71,12 +70,13 @@ export async function writeFileAtomic(
  * @param mode The mode of directories created.
  * @throws {StateError} If it cannot be created.
  */
-export async function makeDirectory(dir: string, mode: number): Promise<void> {
+export function makeDirectory(dir: string, mode: number): Promise<void> {
   try {
-    await Deno.mkdir(dir, { recursive: true, mode });
+    Deno.mkdirSync(dir, { recursive: true, mode });
   } catch (error) {
-    throw toStateError(dir, error);
+    return Promise.reject(toStateError(dir, error));
   }
+  return Promise.resolve();
 }
 
 /**
@@ -85,11 +85,13 @@ export async function makeDirectory(dir: string, mode: number): Promise<void> {
  * @param path The file.
  * @throws {StateError} If it exists and cannot be removed.
  */
-export async function removeFile(path: string): Promise<void> {
+export function removeFile(path: string): Promise<void> {
   try {
-    await Deno.remove(path);
+    Deno.removeSync(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw toStateError(path, error);
+    if (!(error instanceof Deno.errors.NotFound)) {
+      return Promise.reject(toStateError(path, error));
+    }
   }
+  return Promise.resolve();
 }

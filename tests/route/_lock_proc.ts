@@ -41,6 +41,9 @@ if (mode === "hold") {
   while (!stopped) {
     await isLockHeld(path);
     probes++;
+    // A probe never waits on the event loop, and the signal that stops
+    // this loop needs a turn of it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
   console.log(`${probes}`);
 }
