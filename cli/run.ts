@@ -16,7 +16,7 @@ import {
 import type { ClientConfig } from "../lib/client/state_machine.ts";
 import { DenoCommandRunner } from "../lib/process/command.ts";
 import { DryRunRunner } from "../lib/process/dry_run.ts";
-import { listLinks } from "../lib/ip/link.ts";
+import { readAllLinks } from "../lib/net/link_ioctl.ts";
 import { isValidDomainName } from "../lib/dns/domain_name.ts";
 import { ResolvConfManager } from "../lib/dns/resolv_conf_manager.ts";
 import { ResolvConfWriter } from "../lib/dns/resolv_conf_writer.ts";
@@ -75,9 +75,9 @@ function clientConfig(
   return config;
 }
 
-async function interfacesOf(options: CliOptions): Promise<string[]> {
+function interfacesOf(options: CliOptions): string[] {
   if (options.interfaces.length > 0) return options.interfaces;
-  const links = await listLinks(new DenoCommandRunner());
+  const links = readAllLinks();
   const { chosen, skipped } = chooseInterfaces(links);
   for (const { name, reason } of skipped) {
     logger.debug("{interface}: skipped, {reason}", { interface: name, reason });
@@ -113,7 +113,7 @@ async function writeReadyFile(path: string, names: string[]): Promise<void> {
  * @returns The exit code.
  */
 export async function run(options: CliOptions): Promise<number> {
-  const interfaces = await interfacesOf(options);
+  const interfaces = interfacesOf(options);
   if (!options.dryRun) {
     const runtimeDir = namespaceRuntimeDir({ override: options.runtimeDir });
     return await serve(options, { interfaces, runtimeDir });

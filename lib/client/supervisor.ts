@@ -15,7 +15,7 @@ import { UdpSocket } from "../transport/udp_socket.ts";
 import { IpConfigurator } from "./configurator.ts";
 import { LinkMonitor } from "../ip/link_monitor.ts";
 import { IpMonitor } from "../ip/monitor.ts";
-import { listLinks } from "../ip/link.ts";
+import { readLinks } from "../net/link_ioctl.ts";
 import {
   InterfaceClient,
   type LeaseEvent,
@@ -125,15 +125,11 @@ export class Supervisor {
       });
       // Claimed before anything is sent: a second client on the same
       // interface fails here, naming the first, instead of fighting it.
-      // One listing of the links serves every interface, read meanwhile.
-      const claiming = arbiter;
-      const [, listing] = await Promise.all([
-        (async () => {
-          for (const name of options.interfaces) await claiming.claim(name);
-        })(),
-        listLinks(runner),
-      ]);
-      const listed = new Map(listing.map((link) => [link.name, link]));
+      for (const name of options.interfaces) await arbiter.claim(name);
+      // Read by ioctl, with no process on the way to the first DISCOVER.
+      // An interface missing here is looked up with `ip` by its client,
+      // which reports it.
+      const listed = readLinks(options.interfaces);
       const configurator = new IpConfigurator({
         runner,
         coordinator: arbiter,

@@ -3,7 +3,8 @@
  * sockets with a BPF filter, poll over an eventfd, advisory file locks that
  * take no-wait requests, kill(2), which Deno allows only with unrestricted
  * --allow-run, pidfd_open(2), to learn at once of another process's
- * exit, and madvise(2), to give idle pages back.
+ * exit, madvise(2), to give idle pages back, and the interface ioctls, to
+ * read a link without spawning `ip`.
  *
  * The library is opened lazily, on first use, so that code paths which never
  * touch a raw socket or a lock do not need `--allow-ffi`.
@@ -57,6 +58,11 @@ const SYMBOLS = {
   },
   stat: { parameters: ["buffer", "buffer"], result: "i32" },
   if_nametoindex: { parameters: ["buffer"], result: "u32" },
+  // Declared with the one pointer argument every request used here takes;
+  // on x86_64 and aarch64 Linux a variadic call passes it the same way.
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  if_nameindex: { parameters: [], result: "pointer" },
+  if_freenameindex: { parameters: ["pointer"], result: "void" },
   // Signals a process group (negative pid); Deno.kill needs an unrestricted
   // run permission for that.
   kill: { parameters: ["i32", "i32"], result: "i32" },
