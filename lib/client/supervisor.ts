@@ -16,6 +16,7 @@ import { IpConfigurator } from "./configurator.ts";
 import { LinkMonitor } from "../ip/link_monitor.ts";
 import { IpMonitor } from "../ip/monitor.ts";
 import { readLinks } from "../net/link_ioctl.ts";
+import type { LinkInfo } from "../ip/link.ts";
 import {
   InterfaceClient,
   type LeaseEvent,
@@ -26,6 +27,9 @@ import type { ClientConfig } from "./state_machine.ts";
 import type { Lease } from "./lease.ts";
 
 const logger = getLogger(["ocidhcp", "client"]);
+// Long past the moment `ip monitor` subscribes, a few milliseconds after
+// its spawn.
+const LINK_RECHECK_MS = 250;
 
 /** The default route changed hands. */
 export interface DefaultRouteEvent {
@@ -85,6 +89,7 @@ export class Supervisor {
   readonly clients: ReadonlyMap<string, InterfaceClient>;
   #arbiter: DefaultRouteArbiter;
   #links: LinkMonitor;
+  #recheck: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     clients: Map<string, InterfaceClient>,
@@ -107,9 +112,10 @@ export class Supervisor {
   static async start(options: SupervisorOptions): Promise<Supervisor> {
     const runner = options.runner ?? new DenoCommandRunner();
     const dir = options.runtimeDir ?? runtimeDir();
-    await ensureRuntimeDir(dir);
+    ensureRuntimeDir(dir);
     let arbiter: DefaultRouteArbiter | undefined;
     let links: LinkMonitor | undefined;
+    let listed = new Map<string, LinkInfo>();
     const clients = new Map<string, InterfaceClient>();
     // One `ip monitor` child serves the arbiter and the carrier watch.
     const monitor = new IpMonitor();
@@ -126,10 +132,10 @@ export class Supervisor {
       // Claimed before anything is sent: a second client on the same
       // interface fails here, naming the first, instead of fighting it.
       for (const name of options.interfaces) await arbiter.claim(name);
-      // Read by ioctl, with no process on the way to the first DISCOVER.
-      // An interface missing here is looked up with `ip` by its client,
-      // which reports it.
-      const listed = readLinks(options.interfaces);
+      // Read by ioctl, after the claims have started `ip monitor`: no
+      // process on the way to the first DISCOVER. An interface missing
+      // here is looked up with `ip` by its client, which reports it.
+      listed = readLinks(options.interfaces);
       const configurator = new IpConfigurator({
         runner,
         coordinator: arbiter,
@@ -152,9 +158,12 @@ export class Supervisor {
           }),
         );
       }
-      // Watching starts before the first DISCOVER so no change is missed;
-      // every interface is taken as usable since start() brings it up. The
-      // index tells a rename (same index, new name) from a removal.
+      // The first messages go out before anything else is spawned: `ip
+      // monitor` is the run's first process, and Deno's first spawn costs
+      // milliseconds that the servers' answers now hide.
+      await Promise.all([...clients.values()].map((client) => client.start()));
+      // Every interface is taken as usable since start() brought it up.
+      // The index tells a rename (same index, new name) from a removal.
       links = new LinkMonitor(
         new Map(options.interfaces.map((name) => [name, {
           usable: true,
@@ -175,7 +184,7 @@ export class Supervisor {
         },
         monitor,
       );
-      await Promise.all([...clients.values()].map((client) => client.start()));
+      arbiter.watch();
     } catch (error) {
       await links?.close();
       await Promise.allSettled([...clients.values()].map((c) => c.stop()));
@@ -185,7 +194,30 @@ export class Supervisor {
     logger.debug("started on {interfaces}", {
       interfaces: options.interfaces.join(", "),
     });
-    return new Supervisor(clients, arbiter, links);
+    const supervisor = new Supervisor(clients, arbiter, links);
+    // The links were read before `ip monitor` listened, and a carrier change
+    // in between would go unseen: they are read again once it surely does.
+    const watched = links;
+    supervisor.#recheck = setTimeout(() => {
+      supervisor.#recheck = undefined;
+      try {
+        const now = readLinks(options.interfaces);
+        for (const name of options.interfaces) {
+          const link = now.get(name);
+          const index = link?.index ?? listed.get(name)?.index;
+          if (index === undefined) continue;
+          watched.observe({
+            name,
+            index,
+            usable: link !== undefined && link.up && link.carrier,
+            deleted: link === undefined,
+          });
+        }
+      } catch (error) {
+        logger.warning("cannot read the links again: {error}", { error });
+      }
+    }, LINK_RECHECK_MS);
+    return supervisor;
   }
 
   /**
@@ -239,6 +271,7 @@ export class Supervisor {
   async stop(
     options: { release?: boolean; handOver?: boolean } = {},
   ): Promise<void> {
+    clearTimeout(this.#recheck);
     await this.#links.close();
     await Promise.allSettled(
       [...this.clients.values()].map((client) =>

@@ -51,6 +51,7 @@ export function parseLinkLine(line: string): LinkEvent | undefined {
 export class LinkMonitor {
   #unsubscribe: Unsubscribe;
   #table: LinkTable;
+  #onChange: (change: LinkChange) => void;
 
   /**
    * Starts watching.
@@ -68,17 +69,24 @@ export class LinkMonitor {
     source: IpMonitor | SpawnChild = spawnChild,
   ) {
     this.#table = new LinkTable(links);
+    this.#onChange = onChange;
     const monitor = source instanceof IpMonitor
       ? source
       : new IpMonitor(source);
-    this.#unsubscribe = monitor.subscribe((line) =>
-      this.#handle(line, onChange)
-    );
+    this.#unsubscribe = monitor.subscribe((line) => {
+      const event = parseLinkLine(line);
+      if (event !== undefined) this.observe(event);
+    });
   }
 
-  #handle(line: string, onChange: (change: LinkChange) => void): void {
-    const event = parseLinkLine(line);
-    if (event === undefined) return;
+  /**
+   * Takes in a reading made elsewhere, as the monitor's own events are:
+   * the state the watch started from may have changed before `ip monitor`
+   * listened, and a second reading then shows what it missed.
+   *
+   * @param event The link as read, or its absence (`deleted`).
+   */
+  observe(event: LinkEvent): void {
     for (const change of this.#table.update(event)) {
       logger.debug("{interface}: link {state}", {
         interface: change.name,
@@ -90,7 +98,7 @@ export class LinkMonitor {
           ? "up"
           : "down",
       });
-      onChange(change);
+      this.#onChange(change);
     }
   }
 

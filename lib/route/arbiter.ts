@@ -236,8 +236,15 @@ export class DefaultRouteArbiter {
     this.#assertOpen();
     if (this.#claims.has(name)) return;
     this.#claims.set(name, await claimInterface(this.#dir, name));
-    // Started now, while the interface is still acquiring its lease, so
-    // spawning the watcher is not on the path to the first election.
+  }
+
+  /**
+   * Starts watching the main table now, rather than at the first offer:
+   * called while the claimed interfaces acquire their leases, it takes the
+   * watcher's spawn off the path to the first election.
+   */
+  watch(): void {
+    this.#assertOpen();
     this.#updateWatch();
   }
 

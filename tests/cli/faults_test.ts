@@ -301,6 +301,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "an interface without carrier at start is served as soon as " +
+    "carrier comes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using lab = await Lab.create();
+    // The far end down: eth0 is up but has no carrier. The client reads
+    // the link before its `ip monitor` listens, so it learns of the
+    // missing carrier from its second reading.
+    await lab.linkDown(0, "server");
+    const client = lab.spawnClient(["--resolv-conf", "none", "eth0"]);
+    try {
+      await client.waitFor(/eth0: link down/, 5_000);
+      await lab.linkUp(0, "server");
+      const carrier = performance.now();
+      // Without the news of the carrier loss, the next DISCOVER would wait
+      // for its retransmission, 3 to 5 s after the first.
+      await client.waitFor(READY, 5_000);
+      const elapsed = performance.now() - carrier;
+      assert.ok(
+        elapsed < 2_000,
+        `configured ${elapsed.toFixed(0)} ms after carrier came:\n` +
+          client.output(),
+      );
+    } finally {
+      await client.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "a running client gives up its lease on carrier loss and takes it " +
     "again, with the default route, when carrier returns",
   sanitizeResources: false,
