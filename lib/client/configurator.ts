@@ -87,13 +87,16 @@ export interface DefaultRouteCoordinator {
    *
    * @param interfaceName The interface.
    * @param route Its default route, or undefined when its lease has none.
-   * @param options Whether the interface is opted out.
+   * @param options Whether the interface is opted out; `ready`, when the
+   * route can be installed (the lease's address and routes are in place),
+   * so that the decision can be prepared meanwhile. A rejected `ready`
+   * fails the offer with its error.
    * @returns What was done.
    */
   offer(
     interfaceName: string,
     route: Route | undefined,
-    options?: { optedOut?: boolean },
+    options?: { optedOut?: boolean; ready?: Promise<void> },
   ): Promise<"install" | "keep" | "skip">;
   /**
    * Withdraws an interface's candidacy, handing the route over if it owned
@@ -172,26 +175,42 @@ export class IpConfigurator implements LeaseConfigurator {
     for (const route of routes) {
       commands.push({ argv: routeArgv("replace", route) });
     }
+    const batch = this.#batches.run(commands);
+    // The election lists the table while the batch runs, and installs the
+    // default route once the batch is done.
+    const offered = this.#offer(lease, defaultRoute, batch);
     try {
-      await this.#batches.run(commands);
+      await batch;
     } catch (error) {
       // The batch runs with -force, so the lines around a failing one took
       // effect: some new routes are in, some stale ones may still be. Both
       // count as installed, so the retry and a later removal delete them;
       // deleting one that is not there is tolerated.
       this.#installed.set(device, unionOf(this.#installed.get(device), routes));
+      await offered.catch(() => {});
       throw error;
     }
     this.#installed.set(device, routes);
-    await this.#offer(lease, defaultRoute);
+    await offered;
   }
 
   /** {@inheritDoc LeaseConfigurator.refresh} */
   async refresh(lease: Lease): Promise<void> {
-    await this.#batches.run([{
+    const batch = this.#batches.run([{
       argv: this.#addressArgv(lease),
     }]);
-    await this.#offer(lease, this.#routesOf(lease).defaultRoute);
+    const offered = this.#offer(
+      lease,
+      this.#routesOf(lease).defaultRoute,
+      batch,
+    );
+    try {
+      await batch;
+    } catch (error) {
+      await offered.catch(() => {});
+      throw error;
+    }
+    await offered;
   }
 
   /** {@inheritDoc LeaseConfigurator.remove} */
@@ -265,13 +284,17 @@ export class IpConfigurator implements LeaseConfigurator {
     });
   }
 
-  async #offer(lease: Lease, route: Route | undefined): Promise<void> {
+  async #offer(
+    lease: Lease,
+    route: Route | undefined,
+    ready: Promise<void>,
+  ): Promise<void> {
     const optedOut = this.#options.noDefaultRoute?.has(lease.interface) ??
       false;
     const decision = await this.#options.coordinator.offer(
       lease.interface,
       route,
-      { optedOut },
+      { optedOut, ready },
     );
     logger.debug("{interface}: default route decision: {decision}", {
       interface: lease.interface,

@@ -132,6 +132,21 @@ function sameRoute(a: Route, b: Route): boolean {
 /** What an offer's election did for the offering interface. */
 type ElectionResult = "install" | "keep" | "skip";
 
+// An offer waiting for its round: the route, when it can be installed, and
+// every caller that offered it.
+interface PendingOffer {
+  route: Route;
+  ready: Promise<void> | undefined;
+  waiters: PromiseWithResolvers<ElectionResult>[];
+}
+
+// What an election reads of the namespace: the links up with carrier, and
+// the main table.
+interface Snapshot {
+  usable: Set<string>;
+  routes: Route[];
+}
+
 function byMetric(a: Route, b: Route): number {
   return (a.metric ?? 0) - (b.metric ?? 0);
 }
@@ -176,10 +191,7 @@ export class DefaultRouteArbiter {
   #runner: CommandRunner;
   #claims = new Map<string, FileLock>();
   #registered = new Map<string, Route>();
-  #pendingOffers = new Map<
-    string,
-    { route: Route; waiters: PromiseWithResolvers<ElectionResult>[] }
-  >();
+  #pendingOffers = new Map<string, PendingOffer>();
   #roundQueued = false;
   #owner: string | undefined;
   #closed = false;
@@ -255,6 +267,10 @@ export class DefaultRouteArbiter {
    * @param name The interface.
    * @param route Its default route candidate, or undefined for none.
    * @param options `optedOut` keeps the interface out of the election.
+   * `ready` resolves once the route can be installed, when the lease's
+   * address and routes are in place: the election takes the lock and
+   * lists the table meanwhile, and registers the candidacy only then. If
+   * it rejects, the offer fails with its error and nothing is registered.
    * @returns "install" if this call installed the route, "keep" if the
    * interface already owned it, "skip" if another interface owns it.
    * @throws {TypeError} If the route is not a default route on `name`.
@@ -264,11 +280,12 @@ export class DefaultRouteArbiter {
   async offer(
     name: string,
     route: Route | undefined,
-    options: { optedOut?: boolean } = {},
+    options: { optedOut?: boolean; ready?: Promise<void> } = {},
   ): Promise<"install" | "keep" | "skip"> {
     this.#assertOpen();
     checkInterfaceName(name);
     if (options.optedOut === true || route === undefined) {
+      await options.ready;
       await this.claim(name);
       await this.withdraw(name);
       logger.info("{interface}: not a default route candidate: {reason}", {
@@ -296,20 +313,25 @@ export class DefaultRouteArbiter {
       metric: route.metric ?? 0,
     };
     await this.claim(name);
-    return await this.#joinRound(name, normal);
+    return await this.#joinRound(name, normal, options.ready);
   }
 
-  // Offers that arrive while a round waits for the lock join it: when many
-  // interfaces are bound at once, one listing and one install serve them
-  // all instead of an election each.
-  #joinRound(name: string, route: Route): Promise<ElectionResult> {
+  // Offers that arrive while a round waits for the lock, or while it lists
+  // the table, join it: when many interfaces are bound at once, one listing
+  // and one install serve them all instead of an election each.
+  #joinRound(
+    name: string,
+    route: Route,
+    ready: Promise<void> | undefined,
+  ): Promise<ElectionResult> {
     const waiter = Promise.withResolvers<ElectionResult>();
     const pending = this.#pendingOffers.get(name);
     if (pending === undefined) {
-      this.#pendingOffers.set(name, { route, waiters: [waiter] });
+      this.#pendingOffers.set(name, { route, ready, waiters: [waiter] });
     } else {
       // The latest route of an interface is the one that counts.
       pending.route = route;
+      pending.ready = ready;
       pending.waiters.push(waiter);
     }
     if (!this.#roundQueued) {
@@ -332,11 +354,40 @@ export class DefaultRouteArbiter {
   // election sees a candidacy before this one, so "install" always means
   // this round installed the route.
   async #runRound(): Promise<void> {
+    // The table is listed while the offered leases are still being
+    // applied: an `ip` process off the path to the route. Under the lock no
+    // other election changes it meanwhile, and a lease's own address and
+    // routes never include a default route.
+    const listing = this.#snapshot();
+    const listed = listing.then(() => {}, () => {});
+    // Offers made until the listing is done and their leases applied join
+    // this round: leases bound a few milliseconds apart, as at start, share
+    // one election rather than queueing one each.
+    const offers = new Map<string, PendingOffer>();
+    for (;;) {
+      const arrived = this.#pendingOffers;
+      this.#pendingOffers = new Map();
+      for (const [name, offer] of arrived) {
+        offer.waiters.unshift(...(offers.get(name)?.waiters ?? []));
+        offers.set(name, offer);
+      }
+      for (const [name, offer] of arrived) {
+        try {
+          await offer.ready;
+        } catch (error) {
+          for (const each of offer.waiters) each.reject(error);
+          if (offers.get(name) === offer) offers.delete(name);
+        }
+      }
+      if (this.#pendingOffers.size > 0) continue;
+      await listed;
+      if (this.#pendingOffers.size === 0) break;
+    }
     this.#roundQueued = false;
-    const offers = this.#pendingOffers;
-    this.#pendingOffers = new Map();
     let results: Map<string, ElectionResult | Error>;
     try {
+      const snapshot = await listing;
+      if (offers.size === 0) return;
       for (const [name, { route }] of offers) {
         const previous = this.#registered.get(name);
         if (previous === undefined || !sameRoute(previous, route)) {
@@ -345,7 +396,9 @@ export class DefaultRouteArbiter {
         this.#registered.set(name, route);
       }
       this.#updateWatch();
-      results = await this.#elect(new Set(offers.keys()));
+      results = await this.#elect(new Set(offers.keys()), new Set(), false, {
+        snapshot,
+      });
     } catch (error) {
       for (const { waiters } of offers.values()) {
         for (const each of waiters) each.reject(error);
@@ -522,7 +575,7 @@ export class DefaultRouteArbiter {
   // is dropped or unusable.
   // The links and the main table from one `ip` process: an election sits
   // on the path from a lease to "configured", and each spawn costs.
-  async #snapshot(): Promise<{ usable: Set<string>; routes: Route[] }> {
+  async #snapshot(): Promise<Snapshot> {
     // The route listing comes from the builder that makes every other
     // route command, so the table it reads is the one changes go to. Its
     // leading "-4 -j" cannot stand on a batch line; the batch process
@@ -553,9 +606,10 @@ export class DefaultRouteArbiter {
     asking: ReadonlySet<string>,
     leaving: ReadonlySet<string> = new Set(),
     keepLeaving = false,
+    listed: { snapshot?: Snapshot } = {},
   ): Promise<Map<string, ElectionResult | Error>> {
     const { live, stale, writers } = await this.#registrations();
-    const snapshot = await this.#snapshot();
+    const snapshot = listed.snapshot ?? await this.#snapshot();
     const usable = snapshot.usable;
     const defaults = snapshot.routes.filter(isDefaultRoute).sort(byMetric);
     const gone = new Set(stale);

@@ -225,6 +225,75 @@ Deno.test("offers made together share one election", async () => {
 });
 
 Deno.test(
+  "an offer's election lists the table while its lease is applied, and " +
+    "offers made meanwhile join it",
+  async () => {
+    await withLab(["eth0", "eth1"], async (lab, runtimeDir) => {
+      const arbiter = await openArbiter(lab, runtimeDir);
+      try {
+        for (const name of ["eth0", "eth1"]) await arbiter.claim(name);
+        const calls = lab.runner.calls.length;
+        const applied = Promise.withResolvers<void>();
+        const first = arbiter.offer("eth1", routeOf(lab, "eth1"), {
+          ready: applied.promise,
+        });
+        const listed = () =>
+          lab.runner.calls.slice(calls).filter((argv) =>
+            argv.includes("-j") && argv.includes("-batch")
+          ).length;
+        await waitFor(
+          "the election's listing",
+          () => Promise.resolve(listed() === 1),
+          5_000,
+        );
+        // Listed, but nothing installed before the lease is in place.
+        assert.deepEqual(await defaultRoutes(lab), []);
+        const second = arbiter.offer("eth0", routeOf(lab, "eth0"), {
+          ready: Promise.resolve(),
+        });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        applied.resolve();
+        assert.deepEqual(await Promise.all([first, second]), [
+          "skip",
+          "install",
+        ]);
+        assert.equal(listed(), 1, JSON.stringify(lab.runner.calls));
+        assert.deepEqual(await defaultRoutes(lab), [ownerLine(lab, "eth0")]);
+      } finally {
+        await arbiter.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "an offer whose lease could not be applied fails and registers nothing",
+  async () => {
+    await withLab(["eth0"], async (lab, runtimeDir) => {
+      const arbiter = await openArbiter(lab, runtimeDir);
+      try {
+        const failure = new Error("the address batch failed");
+        await assert.rejects(
+          arbiter.offer("eth0", routeOf(lab, "eth0"), {
+            ready: Promise.reject(failure),
+          }),
+          (error) => error === failure,
+        );
+        assert.deepEqual(await defaultRoutes(lab), []);
+        assert.deepEqual([...Deno.readDirSync(`${runtimeDir}/candidates`)], []);
+        // The interface can still be offered once its lease is in place.
+        assert.equal(
+          await arbiter.offer("eth0", routeOf(lab, "eth0")),
+          "install",
+        );
+      } finally {
+        await arbiter.close();
+      }
+    });
+  },
+);
+
+Deno.test(
   "withdrawing the owner hands the route to the next candidate",
   async () => {
     await withLab(["eth0", "eth1", "eth2"], async (lab, runtimeDir) => {
