@@ -14,7 +14,8 @@ import {
   addressDeleteArgv,
   addressReplaceArgv,
   linkUpArgv,
-  showAddresses,
+  listAddresses,
+  type PresentAddress,
 } from "../ip/address.ts";
 import { IpBatchQueue, type IpCommand } from "../ip/batch.ts";
 import type { Route } from "../route/route.ts";
@@ -138,6 +139,7 @@ export class IpConfigurator implements LeaseConfigurator {
   // Leases bound at the same moment (many interfaces at start) share an
   // `ip` process.
   #batches: IpBatchQueue;
+  #listing: Promise<Map<string, PresentAddress[]>> | undefined;
 
   /**
    * Creates an IpConfigurator.
@@ -242,7 +244,12 @@ export class IpConfigurator implements LeaseConfigurator {
 
   /** {@inheritDoc LeaseConfigurator.adopt} */
   async adopt(lease: Lease): Promise<boolean> {
-    const present = await showAddresses(this.#options.runner, lease.interface);
+    // The adoptions of a start, one per interface, come together: one
+    // listing of every interface's addresses serves all made while it runs.
+    this.#listing ??= listAddresses(this.#options.runner).finally(() => {
+      this.#listing = undefined;
+    });
+    const present = (await this.#listing).get(lease.interface) ?? [];
     const found = present.find((each) =>
       each.address === lease.address && each.prefix === lease.prefix
     );

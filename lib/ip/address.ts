@@ -110,44 +110,45 @@ export interface PresentAddress {
 const FOREVER = 0xffffffff;
 
 /**
- * Lists the IPv4 addresses of an interface with their lifetimes.
+ * Lists the IPv4 addresses of every interface with their lifetimes, in one
+ * `ip` process: a client adopting what an earlier run left on many
+ * interfaces asks once, not once per interface.
  *
  * @param runner Runs `ip`.
- * @param device The interface name.
- * @returns The addresses, in the kernel's order.
- * @throws {CommandFailedError} If `ip` fails, as for a missing interface.
+ * @returns The addresses by interface name, each in the kernel's order;
+ * interfaces without an IPv4 address are absent.
+ * @throws {CommandFailedError} If `ip` fails.
  */
-export async function showAddresses(
+export async function listAddresses(
   runner: CommandRunner,
-  device: string,
-): Promise<PresentAddress[]> {
-  const text = await runChecked(runner, [
-    IP,
-    "-j",
-    "-4",
-    "addr",
-    "show",
-    "dev",
-    device,
-  ]);
+): Promise<Map<string, PresentAddress[]>> {
+  const text = await runChecked(runner, [IP, "-j", "-4", "addr", "show"]);
   const links = JSON.parse(text || "[]") as {
+    ifname?: unknown;
     addr_info?: {
       local?: unknown;
       prefixlen?: unknown;
       valid_life_time?: unknown;
     }[];
   }[];
-  const found: PresentAddress[] = [];
-  for (const info of links.flatMap((link) => link.addr_info ?? [])) {
-    const { local, prefixlen, valid_life_time: valid } = info;
-    if (typeof local !== "string" || typeof prefixlen !== "number") continue;
-    found.push({
-      address: local,
-      prefix: prefixlen,
-      validLifetime: typeof valid === "number" && valid < FOREVER
-        ? valid
-        : Infinity,
-    });
+  const byInterface = new Map<string, PresentAddress[]>();
+  for (const link of links) {
+    if (typeof link.ifname !== "string") continue;
+    const found: PresentAddress[] = [];
+    for (const info of link.addr_info ?? []) {
+      const { local, prefixlen, valid_life_time: valid } = info;
+      if (typeof local !== "string" || typeof prefixlen !== "number") {
+        continue;
+      }
+      found.push({
+        address: local,
+        prefix: prefixlen,
+        validLifetime: typeof valid === "number" && valid < FOREVER
+          ? valid
+          : Infinity,
+      });
+    }
+    if (found.length > 0) byInterface.set(link.ifname, found);
   }
-  return found;
+  return byInterface;
 }

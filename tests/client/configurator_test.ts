@@ -187,3 +187,57 @@ Deno.test({
     assert.deepEqual(await s.routes(), []);
   },
 });
+
+Deno.test({
+  name: "IpConfigurator.adopt() calls made together share one listing",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const names = ["eth0", "eth1", "eth2"];
+    const lab = await createLab(names);
+    const dir = await Deno.makeTempDir({ prefix: "ocidhcp-test-" });
+    const coordinator = await DefaultRouteArbiter.open({
+      runner: lab.runner,
+      runtimeDir: dir,
+      spawn: (argv) => lab.spawn(argv),
+    });
+    try {
+      const leases = names.map((name, n) => ({
+        ...lease(`198.18.${n}.50`, []),
+        interface: name,
+        serverIdentifier: `198.18.${n}.1`,
+        routers: [`198.18.${n}.1`],
+        classlessStaticRoutes: [],
+      }));
+      // An earlier run left leases on eth0 and eth1, none on eth2.
+      const earlier = new IpConfigurator({ runner: lab.runner, coordinator });
+      for (const each of leases.slice(0, 2)) {
+        await earlier.apply(each, undefined);
+      }
+      const calls = lab.runner.calls.length;
+      const configurator = new IpConfigurator({
+        runner: lab.runner,
+        coordinator,
+      });
+      assert.deepEqual(
+        await Promise.all(leases.map((each) => configurator.adopt(each))),
+        [true, true, false],
+      );
+      const listings = lab.runner.calls.slice(calls).filter((argv) =>
+        argv.includes("addr") && argv.includes("show")
+      );
+      assert.equal(listings.length, 1, JSON.stringify(listings));
+      // A later adoption lists afresh.
+      assert.equal(await configurator.adopt(leases[0]!), true);
+      assert.equal(
+        lab.runner.calls.slice(calls).filter((argv) => argv.includes("show"))
+          .length,
+        2,
+      );
+    } finally {
+      await coordinator.close();
+      await lab.destroy();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

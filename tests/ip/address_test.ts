@@ -3,7 +3,14 @@ import {
   addressDeleteArgv,
   addressReplaceArgv,
   linkUpArgv,
+  listAddresses,
 } from "../../lib/ip/address.ts";
+import {
+  createNamespace,
+  deleteNamespace,
+  NetnsRunner,
+} from "../../lib/lab/netns.ts";
+import { runChecked } from "../../lib/process/command.ts";
 
 Deno.test("addressReplaceArgv() gives the lease's lifetimes to the kernel", () => {
   assert.deepEqual(
@@ -74,4 +81,53 @@ Deno.test("addressDeleteArgv() and linkUpArgv() name the device", () => {
     "mtu",
     "1400",
   ]);
+});
+
+Deno.test("listAddresses() lists every interface's addresses in one process", async () => {
+  const namespace = `ocidhcp-addr-${Deno.pid}`;
+  await createNamespace(namespace);
+  try {
+    const runner = new NetnsRunner(namespace);
+    const ip = (...args: string[]) => runChecked(runner, ["ip", ...args]);
+    for (const name of ["eth0", "eth1"]) {
+      await ip("link", "add", name, "type", "veth", "peer", "name", `${name}p`);
+      await ip("link", "set", name, "up");
+    }
+    await ip(
+      "addr",
+      "add",
+      "198.51.100.7/24",
+      "dev",
+      "eth0",
+      "valid_lft",
+      "300",
+      "preferred_lft",
+      "300",
+    );
+    await ip("addr", "add", "198.51.100.8/24", "dev", "eth0");
+    const calls: string[][] = [];
+    const listed = await listAddresses({
+      run: (argv, options) => {
+        calls.push([...argv]);
+        return runner.run(argv, options);
+      },
+    });
+    assert.equal(calls.length, 1);
+    const eth0 = listed.get("eth0") ?? [];
+    assert.deepEqual(eth0.map(({ address, prefix }) => [address, prefix]), [
+      ["198.51.100.7", 24],
+      ["198.51.100.8", 24],
+    ]);
+    assert.ok(
+      (eth0[0]?.validLifetime ?? 0) > 290 &&
+        (eth0[0]?.validLifetime ?? 0) <= 300,
+    );
+    assert.equal(eth0[1]?.validLifetime, Infinity);
+    assert.deepEqual(listed.get("lo"), [
+      { address: "127.0.0.1", prefix: 8, validLifetime: Infinity },
+    ]);
+    assert.equal(listed.has("eth1"), false);
+  } finally {
+    await deleteNamespace(namespace);
+  }
 });
