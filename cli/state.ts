@@ -27,18 +27,27 @@ import {
 import { errorText } from "../lib/log/error_text.ts";
 
 const logger = getLogger(["ocidhcp", "state"]);
+const STATUS_DELAY_MS = 50;
 
 // Carrier loss keeps the record: the address is asked for again with
 // INIT-REBOOT when the link returns, or after a restart.
 const FORGETS_LEASE = new Set(["expired", "nak", "released"]);
 
+/** What a status snapshot reads of a client. */
+export type RecordedClient = Pick<
+  InterfaceClient,
+  "interface" | "state" | "lease" | "deadline"
+>;
+
 /** Keeps lease records and status snapshots up to date. */
 export class StateRecorder {
   #store: LeaseStore | undefined;
   #runtimeDir: string;
-  #clients: ReadonlyMap<string, InterfaceClient> = new Map();
+  #clients: ReadonlyMap<string, RecordedClient> = new Map();
   #owner: string | undefined;
   #queue: Promise<void> = Promise.resolve();
+  #dirty = new Set<string>();
+  #statusTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param store Lease records, or undefined to keep none.
@@ -76,7 +85,7 @@ export class StateRecorder {
    *
    * @param clients The clients, by interface.
    */
-  attach(clients: ReadonlyMap<string, InterfaceClient>): void {
+  attach(clients: ReadonlyMap<string, RecordedClient>): void {
     this.#clients = clients;
     for (const name of clients.keys()) this.#status(name);
   }
@@ -101,7 +110,7 @@ export class StateRecorder {
    *
    * @param client The client that changed.
    */
-  stateChanged(client: InterfaceClient): void {
+  stateChanged(client: RecordedClient): void {
     this.#status(client.interface);
   }
 
@@ -124,6 +133,7 @@ export class StateRecorder {
    * @returns When the writes are done (or failed and were logged).
    */
   flush(): Promise<void> {
+    this.#writeStatuses();
     return this.#queue;
   }
 
@@ -133,27 +143,48 @@ export class StateRecorder {
    * @returns When done.
    */
   async close(): Promise<void> {
+    clearTimeout(this.#statusTimer);
+    this.#dirty.clear();
     for (const name of this.#clients.keys()) {
       this.#enqueue(name, () => removeStatus(this.#runtimeDir, name));
     }
     await this.#queue;
   }
 
+  // A client passes through three or four states on its way to BOUND, a
+  // few milliseconds apart, and each snapshot written costs the event loop
+  // a fraction of a millisecond: they are written STATUS_DELAY_MS after the
+  // first change of a burst, the latest state of each interface once, or
+  // at once by flush().
   #status(name: string): void {
-    const client = this.#clients.get(name);
-    if (client === undefined) return;
-    // Read when the write runs, so a burst of changes records the latest.
-    this.#enqueue(name, () =>
-      writeStatus(
-        this.#runtimeDir,
-        snapshotOf({
-          interface: name,
-          state: client.state,
-          lease: client.lease,
-          deadline: client.deadline,
-          defaultRouteOwner: this.#owner === name,
-        }),
-      ));
+    if (!this.#clients.has(name)) return;
+    this.#dirty.add(name);
+    this.#statusTimer ??= setTimeout(
+      () => this.#writeStatuses(),
+      STATUS_DELAY_MS,
+    );
+  }
+
+  #writeStatuses(): void {
+    clearTimeout(this.#statusTimer);
+    this.#statusTimer = undefined;
+    for (const name of this.#dirty) {
+      const client = this.#clients.get(name);
+      if (client === undefined) continue;
+      // Read when the write runs, so a burst of changes records the latest.
+      this.#enqueue(name, () =>
+        writeStatus(
+          this.#runtimeDir,
+          snapshotOf({
+            interface: name,
+            state: client.state,
+            lease: client.lease,
+            deadline: client.deadline,
+            defaultRouteOwner: this.#owner === name,
+          }),
+        ));
+    }
+    this.#dirty.clear();
   }
 
   // Each record belongs to one interface, which the failure names.
