@@ -9,8 +9,9 @@
  * about 15 ms before its first packet (each is looked up in Deno's cache
  * and compiled on its own); the bundle loads as one. The compile task
  * embeds it, and it runs as it is with
- * `deno run -P=client --unstable-net --v8-flags=--no-memory-reducer
- * dist/ocidhcp.js`.
+ * the flags of `lib/process/client_flags.ts`:
+ * `deno run -P=client --unstable-net
+ * --v8-flags=--no-memory-reducer,--min-semi-space-size=4 dist/ocidhcp.js`.
  *
  * @module
  */

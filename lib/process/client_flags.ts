@@ -12,6 +12,10 @@
  *   and saves under 2 MB of heap, while the collector's code, faulted back
  *   in after the executable's pages were dropped (see page_out.ts), adds
  *   3.5 MB. Allocation still triggers collections as usual.
+ * - `--min-semi-space-size=4` (in the same V8 flags): the young generation
+ *   starts at 4 MB per semi-space instead of growing from 1 MB, so start-up
+ *   runs fewer scavenges: ready about 4 ms sooner with one interface, 1 ms
+ *   with four, over 16 to 24 runs; idle memory changes by under 3 MB.
  *
  * @module
  */
@@ -20,5 +24,5 @@
 export const CLIENT_FLAGS: readonly string[] = [
   "-P=client",
   "--unstable-net",
-  "--v8-flags=--no-memory-reducer",
+  "--v8-flags=--no-memory-reducer,--min-semi-space-size=4",
 ];
