@@ -132,9 +132,9 @@ export class Supervisor {
       // Claimed before anything is sent: a second client on the same
       // interface fails here, naming the first, instead of fighting it.
       for (const name of options.interfaces) await arbiter.claim(name);
-      // Read by ioctl, after the claims have started `ip monitor`: no
-      // process on the way to the first DISCOVER. An interface missing
-      // here is looked up with `ip` by its client, which reports it.
+      // Read by ioctl, with no process on the way to the first DISCOVER.
+      // An interface missing here is looked up with `ip` by its client,
+      // which reports it.
       listed = readLinks(options.interfaces);
       const configurator = new IpConfigurator({
         runner,
