@@ -7,11 +7,7 @@
  * @module
  */
 
-import {
-  CommandFailedError,
-  type CommandRunner,
-  runChecked,
-} from "../process/command.ts";
+import { CommandFailedError, type CommandRunner } from "../process/command.ts";
 import { IP } from "./batch.ts";
 import { DeviceNotFoundError } from "./device_not_found_error.ts";
 
@@ -114,14 +110,4 @@ export async function showLink(
   const link = parseLinks(result.stdout)[0];
   if (link === undefined) throw new DeviceNotFoundError(name, argv, result);
   return link;
-}
-
-/**
- * Lists every interface of the network namespace.
- *
- * @param runner Runs `ip`.
- * @returns The interfaces in index order.
- */
-export async function listLinks(runner: CommandRunner): Promise<LinkInfo[]> {
-  return parseLinks(await runChecked(runner, [IP, "-j", "link", "show"]));
 }

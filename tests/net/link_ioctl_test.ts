@@ -1,22 +1,17 @@
 import assert from "node:assert/strict";
-import { createNamespace, deleteNamespace } from "../../lib/lab/netns.ts";
+import {
+  createNamespace,
+  deleteNamespace,
+  netnsExec,
+} from "../../lib/lab/netns.ts";
+import { DenoCommandRunner, runChecked } from "../../lib/process/command.ts";
 import { type LinkInfo, parseLinks } from "../../lib/ip/link.ts";
 import { readLinks } from "../../lib/net/link_ioctl.ts";
 
 const PROBE = new URL("./_link_probe.ts", import.meta.url).pathname;
 
-async function run(argv: string[]): Promise<string> {
-  const output = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  if (!output.success) {
-    throw new Error(`${argv.join(" ")}: ${text.decode(output.stderr)}`);
-  }
-  return text.decode(output.stdout);
-}
+const host = new DenoCommandRunner();
+const run = (argv: string[]) => runChecked(host, argv);
 
 // A namespace with the kinds of link a container meets: loopback, a veth
 // whose peer is elsewhere (up, then without carrier), one that is down,
@@ -67,17 +62,9 @@ async function probe(
   names: string[] = [],
 ): Promise<{ all: LinkInfo[]; named: Record<string, LinkInfo> }> {
   return JSON.parse(
-    await run([
-      "ip",
-      "netns",
-      "exec",
-      namespace,
-      Deno.execPath(),
-      "run",
-      "-A",
-      PROBE,
-      ...names,
-    ]),
+    await run(
+      netnsExec(namespace, [Deno.execPath(), "run", "-A", PROBE, ...names]),
+    ),
   );
 }
 
