@@ -574,9 +574,16 @@ Deno.test(
             new URL("../../lib/route/interface_claim.ts", import.meta.url).href
           }";` +
             `try { await claimInterface("${runtimeDir}", "eth0"); }` +
-            ` catch (e) { console.log(e.name, e.pid); }`,
+            ` catch (e) { console.log(e.name, e.pid); console.log(e.message); }`,
         );
-        assert.equal(busy.trim(), `InterfaceBusyError ${children[1]?.pid}`);
+        // The second line, the error's message, says what went wrong if
+        // the claim failed otherwise.
+        const [busyLine, busyMessage] = busy.trim().split("\n");
+        assert.equal(
+          busyLine,
+          `InterfaceBusyError ${children[1]?.pid}`,
+          busyMessage,
+        );
         children[1]?.kill("SIGKILL");
         const elapsed = await waitFor(
           "handover to eth1",
